@@ -1,0 +1,209 @@
+"""The character formula: the dimension of the space of equivariant maps, independently.
+
+For a permutation group acting on the inputs and an output action ρ,
+
+    dim = (1/|G|) Σ_g χ_poly(g) χ_out(g),
+
+where χ_poly(g) counts the monomials (of each degree the layer has) fixed by g, i.e.
+[t^d] Π_cycles 1/(1 - t^len), e.g. (χ(g)² + χ(g²))/2 for d = 2, and χ_out(g) = s·fix(π).
+When ρ is only a rule on generators, the sum runs over D = ⟨(g_i, ρ_i)⟩ ≤ G × H, the group
+under which the matched constraints really hold.
+
+For S_n and A_n the sum runs over the cycle counts (a_1, ..., a_d) that the characters see;
+the permutations of the remaining r points with all cycles longer than d are counted by
+the exponential generating function exp(Σ_{l>d} σ_l t^l / l) (σ_l = ±1 for the sign).
+
+>>> from invariant.spec import LayerSpec
+>>> character_dimension(LayerSpec.build(layer="quadratic", n=64))
+4
+>>> character_dimension(LayerSpec.build(layer="quadratic", n=4, with_linear=True, with_bias=True))
+7
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from fractions import Fraction
+from itertools import product
+
+from .actions import generator_pairs, output_character, output_is_function_of_input
+from .errors import InvariantError
+from .groups import MAX_ENUMERATED_ORDER, _sympy_group
+from .perms import cycle_type_counts, fixed_points
+from .spec import LayerSpec
+
+
+def term_degrees(spec: LayerSpec) -> list[int]:
+    """The degrees of the layer's terms: main term, then linear, then bias."""
+    return [spec.degree] + ([1] if spec.with_linear else []) + ([0] if spec.with_bias else [])
+
+
+def fixed_monomials(counts: Counter | dict, degree: int) -> int:
+    """Monomials of the given degree fixed by a permutation with ``counts[l]`` l-cycles."""
+    series = [1] + [0] * degree
+    for length, mult in counts.items():
+        if length > degree or not mult:
+            continue
+        factor = [0] * (degree + 1)
+        for j in range(degree // length + 1):
+            factor[j * length] = math.comb(mult + j - 1, j)
+        series = [sum(series[i] * factor[d - i] for i in range(d + 1)) for d in range(degree + 1)]
+    return series[degree]
+
+
+def poly_character(spec: LayerSpec, counts) -> int:
+    """χ_poly from cycle counts: fixed monomials summed over the layer's terms."""
+    return sum(fixed_monomials(counts, d) for d in term_degrees(spec))
+
+
+def character_dimension(spec: LayerSpec) -> int:
+    """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the spec."""
+    if output_is_function_of_input(spec) and spec.group in ("symmetric", "alternating"):
+        total, order = _symmetric_sum(spec)
+    elif output_is_function_of_input(spec):
+        group = spec.input_group
+        total = sum(
+            count * poly_character(spec, cycle_type_counts(rep)) * output_character(spec, rep)
+            for rep, count in group.class_weights()
+        )
+        order = group.order
+    else:
+        total, order = _diagonal_sum(spec)
+    value = Fraction(total, order)
+    if value.denominator != 1:
+        raise AssertionError(f"character formula gave a non-integer {value}")
+    return int(value)
+
+
+def _rest_counts(n: int, cutoff: int, eps: int) -> list[int]:
+    """R(r) = Σ sgn^eps over permutations of r points with every cycle longer than ``cutoff``."""
+    rest = [1] + [0] * n
+    for r in range(1, n + 1):
+        rest[r] = sum(
+            (-1) ** ((l - 1) * eps) * math.perm(r - 1, l - 1) * rest[r - l]
+            for l in range(cutoff + 1, r + 1)
+        )
+    return rest
+
+
+def _symmetric_sum(spec: LayerSpec, output: str | None = None, outputs: int | None = None) -> tuple[int, int]:
+    """Σ_g χ_poly(g) χ_out(g) over S_n or A_n, and the group order (output overridable)."""
+    n = spec.n
+    output = spec.output if output is None else output
+    outputs = spec.outputs if outputs is None else outputs
+    cutoff = max(term_degrees(spec) + [1])
+    out_eps = 1 if output == "sign" else 0
+    # Σ_g F(g) sgn(g)^eps for eps = 0, 1.
+    sums = {}
+    for eps in (0, 1):
+        rest = _rest_counts(n, cutoff, eps)
+        total = 0
+        for counts in product(*(range(n // l + 1) for l in range(1, cutoff + 1))):
+            used = sum(l * a for l, a in zip(range(1, cutoff + 1), counts))
+            if used > n:
+                continue
+            cyc = dict(zip(range(1, cutoff + 1), counts))
+            z = math.prod(l**a * math.factorial(a) for l, a in cyc.items())
+            small_sign = (-1) ** (eps * sum((l - 1) * a for l, a in cyc.items()))
+            number = math.factorial(n) // (z * math.factorial(n - used)) * rest[n - used] * small_sign
+            chi_out = cyc[1] if output == "permutation" else outputs
+            total += number * poly_character(spec, cyc) * chi_out
+        sums[eps] = total
+    if spec.group == "symmetric" or n < 2:
+        return sums[out_eps], math.factorial(n)
+    return (sums[out_eps] + sums[1 - out_eps]) // 2, math.factorial(n) // 2
+
+
+def diagonal_group(spec: LayerSpec):
+    """D = ⟨(g_i, ρ_i)⟩ on n + outputs + 2 points (the last two carry the sign)."""
+    n, m = spec.n, spec.outputs
+    gens = []
+    for g, pi, s in generator_pairs(spec):
+        sign_part = (n + m, n + m + 1) if s > 0 else (n + m + 1, n + m)
+        gens.append(tuple(g) + tuple(n + p for p in pi) + sign_part)
+    return _sympy_group(n + m + 2, tuple(gens))
+
+
+def split_element(spec: LayerSpec, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """Split an element of :func:`diagonal_group` into (g, π, s)."""
+    n, m = spec.n, spec.outputs
+    g = tuple(images[:n])
+    pi = tuple(p - n for p in images[n : n + m])
+    return g, pi, 1 if images[n + m] == n + m else -1
+
+
+def _diagonal_sum(spec: LayerSpec) -> tuple[int, int]:
+    group = diagonal_group(spec)
+    order = int(group.order())
+    inputs = _sympy_group(spec.n, tuple(p.g for p in generator_pairs(spec)))
+    outputs = _output_group(spec)
+    if order == inputs.order() * outputs.order() and order > MAX_ENUMERATED_ORDER:
+        return _product_sum(spec, inputs, outputs), order
+    if order > MAX_ENUMERATED_ORDER:
+        raise InvariantError(
+            f"the group generated by the input/output generator pairs has order {order}; the "
+            f"character formula enumerates it only up to order {MAX_ENUMERATED_ORDER}: use a smaller n"
+        )
+    total = 0
+    for element in group.generate():
+        g, pi, s = split_element(spec, element.array_form)
+        total += poly_character(spec, cycle_type_counts(g)) * s * fixed_points(pi)
+    return total, order
+
+
+def _output_group(spec: LayerSpec):
+    """H = ⟨(π_i, s_i)⟩ on outputs + 2 points (the last two carry the sign)."""
+    m = spec.outputs
+    gens = tuple(tuple(pi) + ((m, m + 1) if s > 0 else (m + 1, m)) for _, pi, s in generator_pairs(spec))
+    return _sympy_group(m + 2, gens)
+
+
+def _product_sum(spec: LayerSpec, inputs, outputs) -> int:
+    """Σ over D when D = G × H: (Σ_g χ_poly(g)) · (Σ_h χ_out(h)) · |D| / (|G| |H|).
+
+    Scaled to Σ_D: the caller divides by |D| = |G| |H|. The input factor counts invariant
+    polynomials of G (by cycle types when G is the named group), the output factor is
+    |H| times the number of H-orbits on outputs without a sign conflict (Burnside).
+    """
+    g_order, h_order = int(inputs.order()), int(outputs.order())
+    named = spec.input_group
+    if spec.group in ("symmetric", "alternating") and named.order == g_order:
+        poly_sum, _ = _symmetric_sum(spec, output="trivial", outputs=1)
+    else:
+        if g_order > MAX_ENUMERATED_ORDER:
+            raise InvariantError(f"the input group has order {g_order}; too large to enumerate for the character formula")
+        poly_sum = sum(poly_character(spec, cycle_type_counts(tuple(p.array_form))) for p in inputs.generate())
+    return poly_sum * _signed_orbits(spec) * h_order
+
+
+def _signed_orbits(spec: LayerSpec) -> int:
+    """Orbits of the signed output generators on outputs that carry no sign conflict."""
+    m = spec.outputs
+    parent, rel = list(range(m)), [1] * m
+
+    def find(k):
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    def sign_to_root(k):
+        s = 1
+        while parent[k] != k:
+            s *= rel[k]
+            k = parent[k]
+        return s
+
+    conflicted = set()
+    for _, pi, s in generator_pairs(spec):
+        for k in range(m):
+            a, b = find(k), find(pi[k])
+            sa, sb = sign_to_root(k), sign_to_root(pi[k])
+            if a == b:
+                if sa * s != sb:
+                    conflicted.add(a)
+            else:
+                parent[b], rel[b] = a, sa * s * sb
+                if b in conflicted:
+                    conflicted.add(a)
+    return len({find(k) for k in range(m)} - {find(c) for c in conflicted})

@@ -1,0 +1,59 @@
+"""Brute-force oracles for small cases, independent of the library's solver paths."""
+
+from invariant.actions import generator_pairs
+from invariant.layers import weight_keys
+
+
+def closure(spec):
+    """Every element (g, π, s) of ⟨(g_i, ρ_i)⟩ by breadth-first closure (small groups only)."""
+    pairs = [tuple(p) for p in generator_pairs(spec)]
+    start = (tuple(range(spec.n)), tuple(range(spec.outputs)), 1)
+    seen, frontier = {start}, [start]
+    while frontier:
+        nxt = []
+        for g, pi, s in frontier:
+            for a, b, t in pairs:
+                e = (tuple(a[i] for i in g), tuple(b[i] for i in pi), s * t)
+                if e not in seen:
+                    seen.add(e)
+                    nxt.append(e)
+        frontier = nxt
+    return seen
+
+
+def orbit_partition(spec):
+    """Signed orbits of the weights under every group element: (set of frozensets, zero set).
+
+    Only for layers whose weights are permuted (triangular / linear / bias).
+    """
+    keys = weight_keys(spec)
+    index = {k: i for i, k in enumerate(keys)}
+    parent = list(range(len(keys)))
+    rel = [1] * len(keys)  # sign of w relative to parent
+
+    def find(w):
+        if parent[w] == w:
+            return w, 1
+        root, s = find(parent[w])
+        parent[w], rel[w] = root, rel[w] * s
+        return root, rel[w]
+
+    zero_roots = set()
+    for g, pi, s in closure(spec):
+        for w, (fam, k, idx) in enumerate(keys):
+            v = index[(fam, pi[k], tuple(sorted(g[i] for i in idx)))]
+            (ru, su), (rv, sv) = find(w), find(v)
+            # W_v = s W_w
+            if ru == rv:
+                if su * s != sv:
+                    zero_roots.add(ru)
+            else:
+                parent[rv], rel[rv] = ru, su * s * sv
+                if rv in zero_roots:
+                    zero_roots.add(ru)
+    groups = {}
+    for w in range(len(keys)):
+        groups.setdefault(find(w)[0], set()).add(w)
+    zeros = {w for r, ws in groups.items() if find(r)[0] in zero_roots for w in ws}
+    classes = {frozenset(ws) for r, ws in groups.items() if not (ws & zeros)}
+    return classes, zeros
