@@ -11,5 +11,18 @@ from .errors import InvariantError
 from .solution import Solution
 from .spec import LayerSpec
 
-__all__ = ["derive", "InvariantError", "LayerSpec", "Solution"]
+
+
+def compile(spec: LayerSpec, method: str = "auto") -> type:  # noqa: A001 - mirrors the CLI verb
+    """The PyTorch module class for ``spec``, compiled in-process (same templates as ``emit``).
+
+    This facade is the one place the package reaches up into :mod:`codegen`; no module of
+    the front end imports it. Needs torch.
+    """
+    from codegen import compile_module
+
+    return compile_module(spec, method)
+
+
+__all__ = ["compile", "derive", "InvariantError", "LayerSpec", "Solution"]
 __version__ = "0.1.0"

@@ -42,17 +42,22 @@ def evaluate(spec: LayerSpec, weights, x) -> np.ndarray:
     return y
 
 
-def random_element(spec: LayerSpec, rng: np.random.Generator, max_length: int = 40):
-    """A random word in the generator pairs: (g, π, s), an element of ⟨(g_i, ρ_i)⟩.
+def random_word(pairs, n: int, outputs: int, rng: np.random.Generator, max_length: int = 40):
+    """A random word in generator pairs (g, π, s): an element of ⟨(g_i, ρ_i)⟩.
 
     The length is drawn too (1..max_length), so powers of a single generator all occur.
     """
-    pairs = generator_pairs(spec)
-    g, pi, s = identity(spec.n), identity(spec.outputs), 1
+    g, pi, s = identity(n), identity(outputs), 1
     length = int(rng.integers(1, max_length + 1)) if pairs else 0
     for i in rng.integers(len(pairs), size=length):
-        g, pi, s = compose(pairs[i].g, g), compose(pairs[i].pi, pi), s * pairs[i].s
+        a, b, t = pairs[i]
+        g, pi, s = compose(tuple(a), g), compose(tuple(b), pi), s * t
     return g, pi, s
+
+
+def random_element(spec: LayerSpec, rng: np.random.Generator, max_length: int = 40):
+    """A random element (g, π, s) of the spec's group with its output action."""
+    return random_word(generator_pairs(spec), spec.n, spec.outputs, rng, max_length)
 
 
 def act(perm, x: np.ndarray) -> np.ndarray:

@@ -7,11 +7,10 @@ Every renderer is a pure function of the solution. File writers go through
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from .errors import InvariantError
+from .files import write_atomic
 from .layers import weight_keys
 from .perms import format_generators
 from .actions import input_generators
@@ -254,23 +253,6 @@ def graph(sol: Solution):
             for w, s in zip(members[1:], signs[1:]):
                 g.add_edge(sol.weights[members[0]], sol.weights[w], sign=s)
     return g
-
-
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write a file all at once (temp file in the same folder, then rename)."""
-    target = Path(path)
-    payload = data.encode() if isinstance(data, str) else data
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    except OSError as exc:
-        raise InvariantError(f"cannot write {target}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise InvariantError(f"cannot write {target}: {exc.strerror}") from None
 
 
 def write_graph(sol: Solution, path: str) -> None:

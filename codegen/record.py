@@ -1,0 +1,334 @@
+"""The explicit record between the solver and the templates (as e3nn's Instructions).
+
+:func:`build_record` turns a spec into a :class:`LayerRecord` of plain values: numbers,
+lists and code strings. Templates only place them; every decision and every formula is made
+here.
+
+Weight map θ → dense tensors (W of shape (M, n, n) or (M, n), B (M, n), C (M,)):
+
+* ``"triples"``: sparse (flat position, parameter, coefficient) lists, any group;
+* ``"patterns"``: S_n with permutation or trivial outputs, triangular weights. The class of
+  W[k,i,j] depends only on which of its indices are equal, so a table indexed by that
+  equality pattern gives the parameter; it is read off a derivation at n_p = min(n, 7), where
+  every pattern occurs, and its count is checked against the character formula at n.
+
+Forwards: ``"power_sums"`` (S_n: each class's orbit sum in x_k and p_r = Σ x_i^r, fitted with
+SymPy), ``"cyclic"`` (C_n: circular correlation by FFT), ``"dense"`` otherwise.
+
+Initialization (variance preserving, He-like): with x ~ N(0, I), an unconstrained layer with
+weights N(0, σ²), σ² = gain / Σ_w E[x_w²], has Var y_k = gain. A tied parameter θ_c multiplies
+the orbit sum S_c; drawing θ_c ~ N(0, σ² M_c / E[S_c²]), M_c = Σ_{w∈c} E[x_w²], gives the
+same Var y_k (exact for equality-tied layers; with additive constraints, per free class).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import sympy
+
+from invariant import LayerSpec, __version__
+from invariant.actions import generator_pairs
+from invariant.api import derive
+from invariant.characters import character_dimension
+from invariant.errors import InvariantError
+from invariant.layers import weight_keys
+from invariant.solution import Solution
+
+from .powersums import fit_power_sums, evaluate_formula
+
+#: Patterns are read off a derivation at this many points (every pattern of k, i, j occurs).
+PATTERN_N = 7
+#: Explicit triples are emitted up to this many weights.
+MAX_TRIPLES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One class's orbit sum as code, the outputs it feeds and its parameter."""
+
+    code: str
+    outputs: tuple[int, ...]
+    param: int
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one weight family (W, B or C) is laid out and built from θ by patterns."""
+
+    name: str
+    shape: tuple[int, ...]
+    axes: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
+    table: tuple[tuple[int, ...], ...]  # [output copy or 0][pattern code] -> parameter or -1
+    per_output: bool
+    upper: bool
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    header: str
+    class_name: str
+    spec: str
+    sha256: str
+    version: str
+    doc: tuple[str, ...]
+    n: int
+    outputs: int
+    degree: int
+    with_linear: bool
+    with_bias: bool
+    num_free: int
+    num_weights: int
+    generator_pairs: tuple[tuple[tuple[int, ...], tuple[int, ...], int], ...]
+    init_std: tuple[float, ...]
+    weight_map: str
+    w_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    c_shape: tuple[int, ...]
+    offsets: tuple[int, int, int, int]
+    triple_pos: tuple[int, ...]
+    triple_param: tuple[int, ...]
+    triple_coeff: tuple[float, ...]
+    families: tuple[Family, ...]
+    forward: str
+    max_power: int
+    features: tuple[Feature, ...]
+    cyclic_w0: tuple[int, ...]  # for the cyclic forward: indices of the triples of output 0's rows
+    output_kind: str
+
+
+def class_name(spec: LayerSpec) -> str:
+    """A readable Python class name, e.g. ``QuadraticSymmetric8``."""
+    words = re.split(r"[-_]", spec.layer) + ([spec.group] if spec.group != "custom" else ["Custom"])
+    extra = {"trivial": "Invariant", "sign": "Sign", "custom": "CustomOut"}.get(spec.output, "")
+    return "".join(w.capitalize() for w in words) + extra + str(spec.n)
+
+
+def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
+    """(M_c, E[S_c²]) over the members at the representative's output, x ~ N(0, I).
+
+    M_c = Σ_w E[x_w²] (E[x_i⁴] = 3, E[x_i² x_j²] = E[x_i²] = 1). S_c = Σ_m a_m x^m, grouping
+    members by monomial; by Isserlis Var(x_i²) = 2, Var(x_i x_j) = Var(x_i) = 1, and
+    E[S_c] = Σ over squares and constants of a_m, so E[S_c²] = Σ a_m² Var(x^m) + E[S_c]².
+    """
+    keys = weight_keys(sol.spec)
+    k0 = keys[members[0]][1]
+    coeff: dict[tuple[int, ...], int] = {}
+    m_total = 0
+    for w, s in zip(members, signs):
+        _, k, idx = keys[w]
+        if k != k0:
+            continue
+        m = tuple(sorted(idx))
+        coeff[m] = coeff.get(m, 0) + s
+        m_total += 3 if len(m) == 2 and m[0] == m[1] else 1
+    mean = sum(a for m, a in coeff.items() if len(m) == 0 or (len(m) == 2 and m[0] == m[1]))
+    var = sum(a * a * (2 if len(m) == 2 and m[0] == m[1] else 0 if len(m) == 0 else 1) for m, a in coeff.items())
+    return Fraction(m_total), Fraction(var + mean * mean)
+
+
+def _class_stats(sol: Solution) -> list[tuple[Fraction, Fraction]]:
+    return [_moment_counts(sol, m, s) for m, s in zip(sol.tying.classes, sol.tying.class_signs)]
+
+
+def _unconstrained_energy(spec: LayerSpec) -> Fraction:
+    """Σ_w E[x_w²] over one output's monomial terms of an unconstrained layer."""
+    n = spec.n
+    total = Fraction(3 * n + n * (n - 1) // 2) if spec.degree == 2 else Fraction(n)
+    return total + (n if spec.with_linear else 0) + (1 if spec.with_bias else 0)
+
+
+def _init_std(spec: LayerSpec, sol: Solution, stats, gain: float = 2.0) -> tuple[float, ...]:
+    sigma2 = Fraction(gain) / _unconstrained_energy(spec)
+    return tuple(
+        math.sqrt(float(sigma2 * stats[c][0] / stats[c][1])) if stats[c][1] else 0.0 for c in sol.tying.free
+    )
+
+
+def _interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction, Fraction]]:
+    """Class moments at n from derivations at three small sizes (they are polynomials in n)."""
+    sizes = [PATTERN_N, PATTERN_N + 1, PATTERN_N + 2]
+    runs = [_class_stats(derive(replace(spec, n=m, outputs=_outputs(spec, m)))) for m in sizes]
+    t = sympy.Symbol("t")
+    out = []
+    for c in range(len(base.tying.classes)):
+        vals = []
+        for part in (0, 1):
+            poly = sympy.interpolate([(m, runs[i][c][part]) for i, m in enumerate(sizes)], t)
+            vals.append(Fraction(str(poly.subs(t, spec.n))))
+        out.append(tuple(vals))
+    return out
+
+
+def _outputs(spec: LayerSpec, m: int) -> int:
+    return m if spec.output == "permutation" else spec.outputs
+
+
+def _families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
+    """Equality-pattern tables read off ``sol`` (derived at n_p)."""
+    perm = spec.output == "permutation"
+    keys = weight_keys(sol.spec)
+    label = sol.class_label()
+    param_of = {c: i for i, c in enumerate(sol.tying.free)}
+    layouts = [("W", ("k", "i", "j")[: spec.degree + 1], spec.degree == 2)]
+    if spec.with_linear:
+        layouts.append(("B", ("k", "i"), False))
+    if spec.with_bias:
+        layouts.append(("C", ("k",), False))
+    fams = []
+    for name, axes, upper in layouts:
+        points = axes if perm else axes[1:]
+        pairs = tuple((a, b) for x, a in enumerate(points) for b in points[x + 1:])
+        copies = 1 if perm else spec.outputs
+        table = [[-1] * (2 ** len(pairs)) for _ in range(copies)]
+        for w, (family, k, idx) in enumerate(keys):
+            if family != name or w not in label:
+                continue
+            value = dict(zip(axes, (k, *idx)))
+            code = sum(1 << p for p, (a, b) in enumerate(pairs) if value[a] == value[b])
+            c, s = label[w]
+            if s != 1:
+                raise AssertionError("signed classes do not take the pattern path")
+            entry = param_of[c]
+            slot = table[0 if perm else k]
+            if slot[code] not in (-1, entry):
+                raise AssertionError(f"pattern {code} of {name} maps to two classes")
+            slot[code] = entry
+        shape = (spec.outputs, *([spec.n] * (len(axes) - 1)))
+        fams.append(Family(name, shape, axes, pairs, tuple(map(tuple, table)), not perm, upper))
+    return tuple(fams)
+
+
+def _power_sum_features(spec: LayerSpec, sol: Solution) -> tuple[Feature, ...]:
+    """Each class's orbit sum at output k in x_k and power sums, verified exactly at two sizes."""
+    perm = spec.output == "permutation"
+    check_sizes = [sol.spec.n] + ([sol.spec.n + 1] if spec.n > sol.spec.n else [])
+    feats = []
+    keys = weight_keys(sol.spec)
+    for c, (members, signs) in enumerate(zip(sol.tying.classes, sol.tying.class_signs)):
+        k0 = keys[members[0]][1]
+        degree = len(keys[members[0]][2])
+        formula = None
+        for size in check_sizes:
+            xs = sympy.symbols(f"x0:{size}")
+            sub = derive(replace(sol.spec, n=size, outputs=_outputs(spec, size))) if size != sol.spec.n else sol
+            sub_keys = weight_keys(sub.spec)
+            sub_label = sub.class_label()
+            orbit = sympy.Integer(0)
+            for w, (family, k, idx) in enumerate(sub_keys):
+                if k == k0 and w in sub_label and sub_label[w][0] == c:
+                    orbit += sub_label[w][1] * sympy.Mul(*[xs[i] for i in idx])
+            if formula is None:
+                formula = fit_power_sums(orbit, xs, k0, degree, with_xk=perm)
+                if formula is None:
+                    raise InvariantError(f"class {c} has no power-sum form; use the dense forward")
+            if sympy.expand(evaluate_formula(formula, xs, k0, degree) - orbit) != 0:
+                raise InvariantError(f"power-sum form of class {c} does not hold at n = {size}")
+        outputs = tuple(range(spec.outputs)) if perm else (k0,)
+        feats.append(Feature(sympy.pycode(formula, fully_qualified_modules=False), outputs, sol.free_index[c]))
+    return tuple(feats)
+
+
+def choose_forward(spec: LayerSpec) -> str:
+    """``power_sums`` for S_n (permutation/trivial outputs), ``cyclic`` for C_n, else ``dense``."""
+    if spec.param == "triangular" and not spec.layer.startswith("folded"):
+        if spec.group == "symmetric" and spec.output in ("permutation", "trivial"):
+            return "power_sums"
+        if spec.group == "cyclic" and spec.output == "permutation":
+            return "cyclic"
+    return "dense"
+
+
+def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
+    """Derive, prove and flatten everything a generated module needs."""
+    forward = choose_forward(spec)
+    if forward == "power_sums":
+        base_spec = replace(spec, n=min(spec.n, PATTERN_N), outputs=_outputs(spec, min(spec.n, PATTERN_N)))
+        sol = derive(base_spec, method=method)
+        if spec.n > PATTERN_N and character_dimension(spec) != sol.num_free:
+            raise AssertionError("pattern classes do not match the character formula at n")
+        families = _families(spec, sol)
+        features = _power_sum_features(spec, sol)
+        stats = _interpolated_stats(spec, sol) if spec.n > PATTERN_N else _class_stats(sol)
+        weight_map = "patterns"
+        triples: list = []
+    else:
+        sol = derive(spec, method=method)
+        if sol.num_weights > MAX_TRIPLES:
+            raise InvariantError(f"{sol.num_weights} weights are too many to emit for this group; use a smaller n")
+        families, features, stats = (), (), _class_stats(sol)
+        weight_map = "triples"
+        triples = sol.expansion()
+    if not sol.action.is_representation:
+        raise InvariantError(
+            f"the output rule is not a representation ({sol.action.witness}); "
+            + (sol.action.suggestion or "no equivariant module can be emitted for it")
+        )
+    n, m = spec.n, spec.outputs
+    w_shape = (m, n, n) if spec.degree == 2 else (m, n)
+    b_shape = (m, n) if spec.with_linear else (0,)
+    c_shape = (m,) if spec.with_bias else (0,)
+    sizes = [math.prod(w_shape), math.prod(b_shape) if spec.with_linear else 0, m if spec.with_bias else 0]
+    offsets = (0, sizes[0], sizes[0] + sizes[1], sum(sizes))
+    keys = weight_keys(sol.spec)
+    pos, par, coef = [], [], []
+    for w, p, a in triples:
+        family, k, idx = keys[w]
+        if family == "W":
+            flat = k * n * n + idx[0] * n + idx[1] if spec.degree == 2 else k * n + idx[0]
+        elif family == "B":
+            flat = offsets[1] + k * n + idx[0]
+        else:
+            flat = offsets[2] + k
+        pos.append(flat)
+        par.append(p)
+        coef.append(float(a))
+    cyclic_w0 = ()
+    if forward == "cyclic":  # the triples that build output 0's row of W, B and C
+        row = math.prod(w_shape[1:])
+        cyclic_w0 = tuple(
+            t for t, p in enumerate(pos)
+            if p < row or offsets[1] <= p < offsets[1] + n or p == offsets[2]
+        )
+    num_weights = _count_weights(spec) if spec.param == "triangular" else sol.num_weights
+    doc = _doc_lines(spec, sol, forward, weight_map)
+    header = f"# @generated by invariant {__version__} | spec: {spec} | sha256: {spec.sha256}"
+    return LayerRecord(
+        header=header, class_name=class_name(spec), spec=str(spec), sha256=spec.sha256, version=__version__,
+        doc=doc, n=n, outputs=m, degree=spec.degree, with_linear=spec.with_linear, with_bias=spec.with_bias,
+        num_free=sol.num_free, num_weights=num_weights,
+        generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in generator_pairs(spec)),
+        init_std=_init_std(spec, sol, stats), weight_map=weight_map, w_shape=w_shape, b_shape=b_shape,
+        c_shape=c_shape, offsets=offsets, triple_pos=tuple(pos), triple_param=tuple(par), triple_coeff=tuple(coef),
+        families=families, forward=forward, max_power=spec.degree, features=features, cyclic_w0=cyclic_w0,
+        output_kind=spec.output,
+    )
+
+
+def _count_weights(spec: LayerSpec) -> int:
+    n, m = spec.n, spec.outputs
+    main = m * (n * (n + 1) // 2 if spec.degree == 2 else n)
+    return main + (m * n if spec.with_linear else 0) + (m if spec.with_bias else 0)
+
+
+def _doc_lines(spec: LayerSpec, sol: Solution, forward: str, weight_map: str) -> tuple[str, ...]:
+    lines = [
+        f"Spec: {spec}",
+        f"Group: {spec.input_group} (order {spec.input_group.order}); output action: {spec.output}.",
+        f"Free parameters: {sol.num_free} (function dimension {sol.function_dim}); "
+        f"weights: {_count_weights(spec) if spec.param == 'triangular' else sol.num_weights}.",
+        f"Forward: {forward}; weights built from parameters by {weight_map}.",
+    ]
+    if weight_map == "triples" and len(sol.tying.classes) <= 16:
+        lines.append("Classes (size: representative):")
+        for c, members in enumerate(sol.tying.classes):
+            lines.append(f"  {c}: {len(members)}: {sol.weights[members[0]]}")
+    if sol.tying.dependent:
+        lines.append(f"Dependent classes: {len(sol.tying.dependent)} (additive constraints, see invariant derive).")
+    if sol.gauge:
+        lines.append(f"Gauge: {len(sol.gauge)} parameter directions do not change the function.")
+    return tuple(lines)
