@@ -38,21 +38,13 @@ from invariant.errors import InvariantError
 from invariant.layers import weight_keys
 from invariant.solution import Solution
 
-from .powersums import fit_power_sums, evaluate_formula
+from .powersums import ONE, XK, evaluate_formula, fit_power_sums, power_symbol
 
 #: Patterns are read off a derivation at this many points (every pattern of k, i, j occurs).
 PATTERN_N = 7
 #: Explicit triples are emitted up to this many weights.
 MAX_TRIPLES = 2_000_000
 
-
-@dataclass(frozen=True)
-class Feature:
-    """One class's orbit sum as code, the outputs it feeds and its parameter."""
-
-    code: str
-    outputs: tuple[int, ...]
-    param: int
 
 
 @dataclass(frozen=True)
@@ -96,7 +88,9 @@ class LayerRecord:
     families: tuple[Family, ...]
     forward: str
     max_power: int
-    features: tuple[Feature, ...]
+    terms: tuple[str, ...]  # power-sum monomials (code) that the forward sums
+    mix: tuple[tuple[tuple[float, ...], ...], ...]  # [param][term][output or 0]: y = Σ θ mix term
+    per_position: bool  # permutation outputs: terms are (..., n); trivial: (..., 1) mixed to M outputs
     cyclic_w0: tuple[int, ...]  # for the cyclic forward: indices of the triples of output 0's rows
     output_kind: str
 
@@ -203,23 +197,24 @@ def _families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
     return tuple(fams)
 
 
-def _power_sum_features(spec: LayerSpec, sol: Solution) -> tuple[Feature, ...]:
-    """Each class's orbit sum at output k in x_k and power sums, verified exactly at two sizes."""
+def _power_sum_mix(spec: LayerSpec, sol: Solution):
+    """Each class's orbit sum in x_k and power sums, verified exactly at two sizes, then
+    collected over classes: y_k = Σ_t (Σ_p θ_p mix[p][t][k]) term_t."""
     perm = spec.output == "permutation"
     check_sizes = [sol.spec.n] + ([sol.spec.n + 1] if spec.n > sol.spec.n else [])
-    feats = []
     keys = weight_keys(sol.spec)
-    for c, (members, signs) in enumerate(zip(sol.tying.classes, sol.tying.class_signs)):
+    gens = [XK] + [power_symbol(r) for r in range(1, spec.degree + 1)] + [ONE]
+    pieces = []
+    for c, members in enumerate(sol.tying.classes):
         k0 = keys[members[0]][1]
         degree = len(keys[members[0]][2])
         formula = None
         for size in check_sizes:
             xs = sympy.symbols(f"x0:{size}")
             sub = derive(replace(sol.spec, n=size, outputs=_outputs(spec, size))) if size != sol.spec.n else sol
-            sub_keys = weight_keys(sub.spec)
             sub_label = sub.class_label()
             orbit = sympy.Integer(0)
-            for w, (family, k, idx) in enumerate(sub_keys):
+            for w, (_, k, idx) in enumerate(weight_keys(sub.spec)):
                 if k == k0 and w in sub_label and sub_label[w][0] == c:
                     orbit += sub_label[w][1] * sympy.Mul(*[xs[i] for i in idx])
             if formula is None:
@@ -228,9 +223,15 @@ def _power_sum_features(spec: LayerSpec, sol: Solution) -> tuple[Feature, ...]:
                     raise InvariantError(f"class {c} has no power-sum form; use the dense forward")
             if sympy.expand(evaluate_formula(formula, xs, k0, degree) - orbit) != 0:
                 raise InvariantError(f"power-sum form of class {c} does not hold at n = {size}")
-        outputs = tuple(range(spec.outputs)) if perm else (k0,)
-        feats.append(Feature(sympy.pycode(formula, fully_qualified_modules=False), outputs, sol.free_index[c]))
-    return tuple(feats)
+        pieces.append((sol.free_index[c], 0 if perm else k0, sympy.Poly(formula, *gens).as_dict()))
+    monomials = sorted({m for _, _, d in pieces for m in d}, reverse=True)
+    width = 1 if perm else spec.outputs
+    mix = [[[0.0] * width for _ in monomials] for _ in range(sol.num_free)]
+    for param, out, terms in pieces:
+        for m, coeff in terms.items():
+            mix[param][monomials.index(m)][out] += float(coeff)
+    codes = tuple(sympy.pycode(sympy.Mul(*[g**e for g, e in zip(gens, m)])) for m in monomials)
+    return codes, tuple(tuple(tuple(row) for row in p) for p in mix)
 
 
 def choose_forward(spec: LayerSpec) -> str:
@@ -252,7 +253,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         if spec.n > PATTERN_N and character_dimension(spec) != sol.num_free:
             raise AssertionError("pattern classes do not match the character formula at n")
         families = _families(spec, sol)
-        features = _power_sum_features(spec, sol)
+        terms, mix = _power_sum_mix(spec, sol)
         stats = _interpolated_stats(spec, sol) if spec.n > PATTERN_N else _class_stats(sol)
         weight_map = "patterns"
         triples: list = []
@@ -260,7 +261,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         sol = derive(spec, method=method)
         if sol.num_weights > MAX_TRIPLES:
             raise InvariantError(f"{sol.num_weights} weights are too many to emit for this group; use a smaller n")
-        families, features, stats = (), (), _class_stats(sol)
+        families, terms, mix, stats = (), (), (), _class_stats(sol)
         weight_map = "triples"
         triples = sol.expansion()
     if not sol.action.is_representation:
@@ -304,7 +305,8 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in generator_pairs(spec)),
         init_std=_init_std(spec, sol, stats), weight_map=weight_map, w_shape=w_shape, b_shape=b_shape,
         c_shape=c_shape, offsets=offsets, triple_pos=tuple(pos), triple_param=tuple(par), triple_coeff=tuple(coef),
-        families=families, forward=forward, max_power=spec.degree, features=features, cyclic_w0=cyclic_w0,
+        families=families, forward=forward, max_power=spec.degree, terms=terms, mix=mix,
+        per_position=spec.output == "permutation", cyclic_w0=cyclic_w0,
         output_kind=spec.output,
     )
 

@@ -7,3 +7,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Not tests: the golden modules and the script that rewrites them.
+collect_ignore = ["update_golden.py"]
+collect_ignore_glob = ["golden/*"]
