@@ -35,6 +35,7 @@ from invariant.actions import generator_pairs
 from invariant.api import derive
 from invariant.characters import character_dimension
 from invariant.errors import InvariantError
+from invariant.groups import describe_order
 from invariant.layers import weight_keys
 from invariant.solution import Solution
 
@@ -320,7 +321,7 @@ def _count_weights(spec: LayerSpec) -> int:
 def _doc_lines(spec: LayerSpec, sol: Solution, forward: str, weight_map: str) -> tuple[str, ...]:
     lines = [
         f"Spec: {spec}",
-        f"Group: {spec.input_group} (order {spec.input_group.order}); output action: {spec.output}.",
+        f"Group: {spec.input_group} (order {describe_order(spec.input_group.order)}); output action: {spec.output}.",
         f"Free parameters: {sol.num_free} (function dimension {sol.function_dim}); "
         f"weights: {_count_weights(spec) if spec.param == 'triangular' else sol.num_weights}.",
         f"Forward: {forward}; weights built from parameters by {weight_map}.",

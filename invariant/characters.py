@@ -9,9 +9,9 @@ where χ_poly(g) counts the monomials (of each degree the layer has) fixed by g,
 When ρ is only a rule on generators, the sum runs over D = ⟨(g_i, ρ_i)⟩ ≤ G × H, the group
 under which the matched constraints really hold.
 
-For S_n and A_n the sum runs over the cycle counts (a_1, ..., a_d) that the characters see;
-the permutations of the remaining r points with all cycles longer than d are counted by
-the exponential generating function exp(Σ_{l>d} σ_l t^l / l) (σ_l = ±1 for the sign).
+For S_n and A_n the characters are polynomials in the cycle counts (a_1, ..., a_d), and
+the average uses the factorial moments of the cycle counts of a uniform permutation (see
+:func:`_symmetric_average`): no sum over elements or even over cycle types.
 
 >>> from invariant.spec import LayerSpec
 >>> character_dimension(LayerSpec.build(layer="quadratic", n=64))
@@ -26,6 +26,9 @@ import math
 from collections import Counter
 from fractions import Fraction
 from itertools import product
+
+import sympy
+from sympy.functions.combinatorial.numbers import stirling
 
 from .actions import generator_pairs, output_character, output_is_function_of_input
 from .errors import InvariantError
@@ -43,13 +46,20 @@ def fixed_monomials(counts: Counter | dict, degree: int) -> int:
     """Monomials of the given degree fixed by a permutation with ``counts[l]`` l-cycles."""
     series = [1] + [0] * degree
     for length, mult in counts.items():
-        if length > degree or not mult:
+        if length > degree or (isinstance(mult, int) and not mult):
             continue
         factor = [0] * (degree + 1)
         for j in range(degree // length + 1):
-            factor[j * length] = math.comb(mult + j - 1, j)
+            factor[j * length] = _multichoose(mult, j)
         series = [sum(series[i] * factor[d - i] for i in range(d + 1)) for d in range(degree + 1)]
     return series[degree]
+
+
+def _multichoose(a, j: int):
+    """C(a + j - 1, j) for an integer a, or the same polynomial in a symbol a."""
+    if isinstance(a, int):
+        return math.comb(a + j - 1, j)
+    return sympy.Mul(*[a + i for i in range(j)]) / math.factorial(j)
 
 
 def poly_character(spec: LayerSpec, counts) -> int:
@@ -60,8 +70,13 @@ def poly_character(spec: LayerSpec, counts) -> int:
 def character_dimension(spec: LayerSpec) -> int:
     """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the spec."""
     if output_is_function_of_input(spec) and spec.group in ("symmetric", "alternating"):
-        total, order = _symmetric_sum(spec)
-    elif output_is_function_of_input(spec):
+        eps = 1 if spec.output == "sign" else 0
+        if spec.group == "symmetric" or spec.n < 2:
+            value = _symmetric_average(spec, eps)
+        else:  # A_n: (1/|A_n|) Σ_{A_n} F = avg_{S_n}(F) + avg_{S_n}(sgn F)
+            value = _symmetric_average(spec, eps) + _symmetric_average(spec, 1 - eps)
+        return _integer(value)
+    if output_is_function_of_input(spec):
         group = spec.input_group
         total = sum(
             count * poly_character(spec, cycle_type_counts(rep)) * output_character(spec, rep)
@@ -70,49 +85,43 @@ def character_dimension(spec: LayerSpec) -> int:
         order = group.order
     else:
         total, order = _diagonal_sum(spec)
-    value = Fraction(total, order)
+    return _integer(Fraction(total, order))
+
+
+def _integer(value: Fraction) -> int:
     if value.denominator != 1:
         raise AssertionError(f"character formula gave a non-integer {value}")
     return int(value)
 
 
-def _rest_counts(n: int, cutoff: int, eps: int) -> list[int]:
-    """R(r) = Σ sgn^eps over permutations of r points with every cycle longer than ``cutoff``."""
-    rest = [1] + [0] * n
-    for r in range(1, n + 1):
-        rest[r] = sum(
-            (-1) ** ((l - 1) * eps) * math.perm(r - 1, l - 1) * rest[r - l]
-            for l in range(cutoff + 1, r + 1)
-        )
-    return rest
+def _symmetric_average(spec: LayerSpec, eps: int, output: str | None = None, outputs: int | None = None) -> Fraction:
+    """(1/n!) Σ_{g ∈ S_n} χ_poly(g) χ_out(g) sgn(g)^eps, exactly and independently of n's size.
 
-
-def _symmetric_sum(spec: LayerSpec, output: str | None = None, outputs: int | None = None) -> tuple[int, int]:
-    """Σ_g χ_poly(g) χ_out(g) over S_n or A_n, and the group order (output overridable)."""
+    χ_poly χ_out is a polynomial in the cycle counts a_1..a_d; in falling factorials
+    (a^e = Σ_k S(e, k) (a)_k, Stirling numbers of the second kind) it averages by the
+    classical moments of a uniform permutation: E[Π (a_l)_{k_l}] = Π l^{-k_l} when
+    K = Σ l k_l ≤ n, and E[sgn Π (a_l)_{k_l}] = Π (σ_l / l)^{k_l} / (n - K)! when n - K ≤ 1
+    (σ_l = (-1)^{l-1}; the signs of the other n - K points cancel otherwise), else 0.
+    """
     n = spec.n
     output = spec.output if output is None else output
     outputs = spec.outputs if outputs is None else outputs
     cutoff = max(term_degrees(spec) + [1])
-    out_eps = 1 if output == "sign" else 0
-    # Σ_g F(g) sgn(g)^eps for eps = 0, 1.
-    sums = {}
-    for eps in (0, 1):
-        rest = _rest_counts(n, cutoff, eps)
-        total = 0
-        for counts in product(*(range(n // l + 1) for l in range(1, cutoff + 1))):
-            used = sum(l * a for l, a in zip(range(1, cutoff + 1), counts))
-            if used > n:
+    a = sympy.symbols(f"a1:{cutoff + 1}")
+    counts = dict(zip(range(1, cutoff + 1), a))
+    chi_out = a[0] if output == "permutation" else outputs
+    poly = sympy.Poly(sympy.expand(poly_character(spec, counts) * chi_out), *a)
+    total = Fraction(0)
+    for exps, coeff in poly.terms():
+        for ks in product(*(range(e + 1) for e in exps)):
+            big_k = sum(l * k for l, k in zip(range(1, cutoff + 1), ks))
+            if big_k > n or (eps and n - big_k > 1):
                 continue
-            cyc = dict(zip(range(1, cutoff + 1), counts))
-            z = math.prod(l**a * math.factorial(a) for l, a in cyc.items())
-            small_sign = (-1) ** (eps * sum((l - 1) * a for l, a in cyc.items()))
-            number = math.factorial(n) // (z * math.factorial(n - used)) * rest[n - used] * small_sign
-            chi_out = cyc[1] if output == "permutation" else outputs
-            total += number * poly_character(spec, cyc) * chi_out
-        sums[eps] = total
-    if spec.group == "symmetric" or n < 2:
-        return sums[out_eps], math.factorial(n)
-    return (sums[out_eps] + sums[1 - out_eps]) // 2, math.factorial(n) // 2
+            term = Fraction(int(coeff.p), int(coeff.q))
+            for l, (e, k) in enumerate(zip(exps, ks), start=1):
+                term *= int(stirling(e, k)) * Fraction((-1) ** ((l - 1) * k) if eps else 1, l**k)
+            total += term
+    return total
 
 
 def diagonal_group(spec: LayerSpec):
@@ -168,13 +177,13 @@ def _product_sum(spec: LayerSpec, inputs, outputs) -> int:
     """
     g_order, h_order = int(inputs.order()), int(outputs.order())
     named = spec.input_group
-    if spec.group in ("symmetric", "alternating") and named.order == g_order:
-        poly_sum, _ = _symmetric_sum(spec, output="trivial", outputs=1)
+    if spec.group == "symmetric" and named.order == g_order:
+        poly_sum = _symmetric_average(spec, 0, output="trivial", outputs=1) * g_order
     else:
         if g_order > MAX_ENUMERATED_ORDER:
             raise InvariantError(f"the input group has order {g_order}; too large to enumerate for the character formula")
         poly_sum = sum(poly_character(spec, cycle_type_counts(tuple(p.array_form))) for p in inputs.generate())
-    return poly_sum * _signed_orbits(spec) * h_order
+    return int(poly_sum) * _signed_orbits(spec) * h_order
 
 
 def _signed_orbits(spec: LayerSpec) -> int:

@@ -118,6 +118,8 @@ def _check(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``invariant`` console script."""
+    if sys.version_info >= (3, 10, 7):  # the limit (and its setter) arrived in 3.10.7
+        sys.set_int_max_str_digits(0)  # group orders such as 4096! are printed exactly in JSON
     try:
         args = build_parser().parse_args(argv)
         return {"derive": _derive, "emit": _emit, "check": _check}[args.command](args)

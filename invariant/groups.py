@@ -106,6 +106,17 @@ def _sympy_group(n: int, generators: tuple[Perm, ...]) -> PermutationGroup:
     return PermutationGroup(gens)
 
 
+def describe_order(order: int) -> str:
+    """The order exactly up to 30 digits, else as a power of ten.
+
+    >>> describe_order(24), describe_order(math.factorial(100))
+    ('24', '≈ 10^158.0')
+    """
+    if order < 10**30:
+        return str(order)
+    return f"≈ 10^{math.log10(order):.1f}"
+
+
 def maps_pairs_to_pairs(g: Perm) -> bool:
     """Whether g maps every pair {i, i + m} (m = n/2) onto another such pair."""
     m = len(g) // 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import InvariantError
 from .files import write_atomic
+from .groups import describe_order
 from .layers import weight_keys
 from .perms import format_generators
 from .actions import input_generators
@@ -127,7 +128,7 @@ def to_text(sol: Solution) -> str:
             "it is shown to reproduce the note."
         )
     lines.append(
-        f"group: {spec.input_group} of order {sol.group_order}; matched generators: "
+        f"group: {spec.input_group} of order {describe_order(sol.group_order)}; matched generators: "
         f"{_short_gens(input_generators(spec))}"
     )
     lines.append(
