@@ -326,7 +326,7 @@ def _doc_lines(spec: LayerSpec, sol: Solution, forward: str, weight_map: str) ->
         f"weights: {_count_weights(spec) if spec.param == 'triangular' else sol.num_weights}.",
         f"Forward: {forward}; weights built from parameters by {weight_map}.",
     ]
-    if weight_map == "triples" and len(sol.tying.classes) <= 16:
+    if len(sol.tying.classes) <= 16:
         lines.append("Classes (size: representative):")
         for c, members in enumerate(sol.tying.classes):
             lines.append(f"  {c}: {len(members)}: {sol.weights[members[0]]}")

@@ -5,6 +5,12 @@ Spec: layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4, para
 Group: symmetric(4) (order 24); output action: permutation.
 Free parameters: 5 (function dimension 5); weights: 44.
 Forward: power_sums; weights built from parameters by patterns.
+Classes (size: representative):
+  0: 4: W[0,0,0]
+  1: 12: W[0,0,1]
+  2: 12: W[0,1,1]
+  3: 12: W[0,1,2]
+  4: 4: C[0]
 
 Usage::
 
