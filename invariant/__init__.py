@@ -24,5 +24,12 @@ def compile(spec: LayerSpec, method: str = "auto") -> type:  # noqa: A001 - mirr
     return compile_module(spec, method)
 
 
-__all__ = ["compile", "derive", "InvariantError", "LayerSpec", "Solution"]
+def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24):
+    """Exact Σ_σ sgn(σ) f(x_σ) of a two-layer network (see :mod:`invariant.antisym`). Needs torch."""
+    from .antisym import antisymmetrize as kernel
+
+    return kernel(x, w, a, activation, max_memory)
+
+
+__all__ = ["antisymmetrize", "compile", "derive", "InvariantError", "LayerSpec", "Solution"]
 __version__ = "0.1.0"

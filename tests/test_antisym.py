@@ -1,0 +1,113 @@
+"""The antisymmetrization kernel: brute-force oracle, antisymmetry, coincidences, sharding."""
+
+import math
+import os
+import socket
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import invariant
+import invariant.antisym as A
+from invariant import InvariantError
+from invariant.antisym import antisymmetrize, antisymmetrize_bruteforce, antisymmetrize_distributed, num_blocks
+
+
+def draw(seed, batch, n, d, m, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, n, d, generator=g, dtype=dtype), torch.randn(m, n, d, generator=g, dtype=dtype),
+            torch.randn(m, generator=g, dtype=dtype))
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sin100"])
+def test_matches_itertools_oracle(n, activation):
+    x, w, a = draw(n, 3, n, 2, 4)
+    exact = antisymmetrize_bruteforce(x, w, a, activation)
+    got = antisymmetrize(x, w, a, activation)
+    assert torch.allclose(got, exact, rtol=1e-12, atol=1e-12 * exact.abs().max().item())
+
+
+def test_block_split_and_tiny_memory_match_the_oracle(monkeypatch):
+    monkeypatch.setattr(A, "MAX_SUFFIX", 3)
+    A._prefixes.cache_clear()
+    try:
+        x, w, a = draw(7, 2, 6, 3, 3)
+        exact = antisymmetrize_bruteforce(x, w, a)
+        assert num_blocks(6) == 6 * 5 * 4
+        assert torch.allclose(antisymmetrize(x, w, a, max_memory=4096), exact, rtol=1e-12, atol=1e-13)
+        halves = antisymmetrize(x, w, a, blocks=(0, 50)) + antisymmetrize(x, w, a, blocks=(50, 120))
+        assert torch.allclose(halves, exact, rtol=1e-12, atol=1e-13)
+    finally:
+        A._prefixes.cache_clear()
+
+
+@given(st.integers(2, 7), st.permutations(range(7)), st.integers(0, 10**6))
+def test_antisymmetric_under_random_permutations(n, perm7, seed):
+    perm = [p for p in perm7 if p < n]
+    x, w, a = draw(seed, 2, n, 3, 5)
+    sign = (-1) ** sum(1 for i in range(n) for j in range(i + 1, n) if perm[i] > perm[j])
+    assert torch.allclose(antisymmetrize(x[:, perm], w, a), sign * antisymmetrize(x, w, a), atol=1e-10)
+
+
+def test_vanishes_when_two_particles_coincide():
+    x, w, a = draw(3, 4, 6, 3, 8)
+    x[:, 4] = x[:, 1]
+    assert antisymmetrize(x, w, a).abs().max().item() < 1e-12
+
+
+def test_float32_and_top_level_api():
+    x, w, a = draw(5, 2, 5, 3, 4, dtype=torch.float32)
+    got = invariant.antisymmetrize(x, w, a)
+    assert got.dtype == torch.float32
+    exact = antisymmetrize_bruteforce(x.double(), w.double(), a.double())
+    assert torch.allclose(got.double(), exact, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "shapes, message",
+    [(((2, 4, 3), (5, 4, 2), (5,)), "do not match"), (((2, 4, 3), (5, 4, 3), (4,)), "do not match"),
+     (((4, 3), (5, 4, 3), (5,)), "expected")],
+)
+def test_bad_shapes(shapes, message):
+    with pytest.raises(InvariantError, match=message):
+        antisymmetrize(*(torch.zeros(s) for s in shapes))
+
+
+def test_non_finite_and_memory_budget_fail_before_work():
+    x, w, a = draw(1, 1, 4, 3, 2)
+    x[0, 0, 0] = float("nan")
+    with pytest.raises(InvariantError, match="non-finite"):
+        antisymmetrize(x, w, a)
+    x, w, a = draw(1, 1, 9, 3, 2)
+    with pytest.raises(InvariantError, match="MiB per row"):
+        antisymmetrize(x, w, a, max_memory=1000)
+    with pytest.raises(InvariantError, match="unknown activation"):
+        antisymmetrize(x, w, a, activation="swish-ish")
+
+
+def _worker(rank, world, port, result_file):
+    import torch.distributed as dist
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    x, w, a = draw(11, 3, 9, 3, 4)
+    out = antisymmetrize_distributed(x, w, a)
+    if rank == 0:
+        torch.save(out, result_file)
+    dist.destroy_process_group()
+
+
+def test_two_gloo_processes_equal_one(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = tmp_path / "af.pt"
+    mp.spawn(_worker, args=(2, port, str(result)), nprocs=2, join=True)
+    x, w, a = draw(11, 3, 9, 3, 4)
+    single = antisymmetrize(x, w, a)
+    assert torch.allclose(torch.load(result), single, rtol=1e-12, atol=1e-12 * single.abs().max().item())
+    assert math.perm(9, A.split_depth(9)) == num_blocks(9) == 9
