@@ -156,8 +156,9 @@ def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24, blocks
                 s = s + gr[:, t, :][:, pre[:, t]]
             s = s.unsqueeze(-1)
             for t, (parent, col) in enumerate(levels):
-                row = gr[:, c + t, :]  # (rows, n)
-                s = s[:, :, parent] + row[:, rem[:, col]].reshape(gr.shape[0], p1 - p0, -1)
+                # Children are consecutive, k - t per parent: a broadcast add, not a gather.
+                vals = gr[:, c + t, :][:, rem[:, col]].reshape(gr.shape[0], p1 - p0, s.shape[-1], -1)
+                s = (s.unsqueeze(-1) + vals).reshape(gr.shape[0], p1 - p0, -1)
             out[r0 : r0 + row_chunk] += _leaves(s, gr, rem, last, c, n, tau) @ node_sign @ psign
     return out.reshape(batch, m) @ a
 
