@@ -68,11 +68,11 @@ def main():
         theta = layer.theta.detach().clone().requires_grad_(True)
         assert torch.allclose(layer(x), hand_written(x, theta), rtol=1e-4, atol=1e-3 * n)
         t_struct = timed(fwd_bwd(layer, [layer.theta], x), args.repeats)
-        t_hand = timed(fwd_bwd(lambda v: hand_written(v, theta), [theta], x), args.repeats)
+        t_hand = timed(fwd_bwd(lambda v, t=theta: hand_written(v, t), [theta], x), args.repeats)
         if n <= DENSE_LIMIT:
             t_dense = timed(fwd_bwd(dense, [dense.theta], x), max(1, args.repeats // 2))
             free = torch.randn(n, n, n, device=device, requires_grad=True)
-            t_free = timed(fwd_bwd(lambda v: torch.einsum("kij,bi,bj->bk", free, v, v), [free], x), max(1, args.repeats // 2))
+            t_free = timed(fwd_bwd(lambda v, f=free: torch.einsum("kij,bi,bj->bk", f, v, v), [free], x), max(1, args.repeats // 2))
             dense_cols = f"{t_dense * 1e3:.2f} | {t_dense / t_struct:.0f}x | {t_free * 1e3:.2f}"
         else:
             dense_cols = "not run (n³ weights) | - | not run (n³ weights)"

@@ -44,7 +44,7 @@ def input_generators(spec: LayerSpec) -> tuple[Perm, ...]:
 
 def folded_image(g: Perm) -> Perm:
     """The note's folded rule: pair action if g maps pairs to pairs, else (a b) ↦ (a mod m, b mod m)."""
-    n, m = len(g), len(g) // 2
+    m = len(g) // 2
     if maps_pairs_to_pairs(g):
         return tuple(g[i] % m for i in range(m))
     moved = _moved(g)

@@ -44,21 +44,21 @@ MAX_SUFFIX = 8
 def _suffix_tree(k: int):
     """The prefix tree of S_k down to depth k - 2, and the last two positions fused.
 
-    Returns per level (parent index, column) for positions 0..k-3, then for each node at
-    depth k - 2 its two remaining columns (j1 < j2) and the sign of the leaf that takes j1
-    first; the other leaf has the opposite sign. (For k < 2 the leaves are the nodes.)
+    Returns per level the column of every node for positions 0..k-3 (a node at depth t has
+    k - t children, stored consecutively), then for each node at depth k - 2 its two remaining
+    columns (j1 < j2) and the sign of the leaf that takes j1 first; the other leaf has the
+    opposite sign. (For k < 2 the leaves are the nodes.)
     """
     levels = []
     nodes = [((), 1)]  # (chosen columns, sign)
     for _ in range(max(0, k - 2)):
-        parents, cols, children = [], [], []
-        for p, (chosen, s) in enumerate(nodes):
+        cols, children = [], []
+        for chosen, s in nodes:
             remaining = [j for j in range(k) if j not in chosen]
             for rank, j in enumerate(remaining):
-                parents.append(p)
                 cols.append(j)
                 children.append((chosen + (j,), -s if rank % 2 else s))
-        levels.append((torch.tensor(parents), torch.tensor(cols)))
+        levels.append(torch.tensor(cols))
         nodes = children
     pairs = [[j for j in range(k) if j not in chosen] for chosen, _ in nodes]
     last = torch.tensor(pairs, dtype=torch.long).reshape(len(nodes), min(k, 2))
@@ -134,7 +134,7 @@ def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24, blocks
     c = split_depth(n)
     prefixes, prefix_sign, rest = (t.to(x.device) for t in _prefixes(n, c))
     levels, last, node_sign = _suffix_tree(n - c)
-    levels = [(p.to(x.device), col.to(x.device)) for p, col in levels]
+    levels = [col.to(x.device) for col in levels]
     last = last.to(x.device)
     node_sign = node_sign.to(device=x.device, dtype=x.dtype)
     prefix_sign = prefix_sign.to(x.dtype)
@@ -155,7 +155,7 @@ def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24, blocks
             for t in range(c):
                 s = s + gr[:, t, :][:, pre[:, t]]
             s = s.unsqueeze(-1)
-            for t, (parent, col) in enumerate(levels):
+            for t, col in enumerate(levels):
                 # Children are consecutive, k - t per parent: a broadcast add, not a gather.
                 vals = gr[:, c + t, :][:, rem[:, col]].reshape(gr.shape[0], p1 - p0, s.shape[-1], -1)
                 s = (s.unsqueeze(-1) + vals).reshape(gr.shape[0], p1 - p0, -1)

@@ -33,7 +33,7 @@ from sympy.functions.combinatorial.numbers import stirling
 from .actions import generator_pairs, output_character, output_is_function_of_input
 from .errors import InvariantError
 from .groups import MAX_ENUMERATED_ORDER, _sympy_group
-from .perms import cycle_type_counts, fixed_points
+from .perms import cycle_type_counts, fixed_points, sign
 from .spec import LayerSpec
 
 
@@ -69,9 +69,10 @@ def poly_character(spec: LayerSpec, counts) -> int:
 
 def character_dimension(spec: LayerSpec) -> int:
     """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the spec."""
-    if output_is_function_of_input(spec) and spec.group in ("symmetric", "alternating"):
+    family = _recognized_family(spec)
+    if output_is_function_of_input(spec) and family in ("symmetric", "alternating"):
         eps = 1 if spec.output == "sign" else 0
-        if spec.group == "symmetric" or spec.n < 2:
+        if family == "symmetric" or spec.n < 2:
             value = _symmetric_average(spec, eps)
         else:  # A_n: (1/|A_n|) Σ_{A_n} F = avg_{S_n}(F) + avg_{S_n}(sgn F)
             value = _symmetric_average(spec, eps) + _symmetric_average(spec, 1 - eps)
@@ -86,6 +87,23 @@ def character_dimension(spec: LayerSpec) -> int:
     else:
         total, order = _diagonal_sum(spec)
     return _integer(Fraction(total, order))
+
+
+def _recognized_family(spec: LayerSpec) -> str:
+    """The named family, or for generators: "symmetric"/"alternating" when they generate S_n/A_n.
+
+    A permutation group of degree n and order n! is S_n; of order n!/2 with even generators
+    it is A_n (n ≥ 2). Schreier–Sims gives the order without listing elements.
+    """
+    if spec.group != "custom":
+        return spec.group
+    group = spec.input_group
+    order = group.order
+    if order == math.factorial(spec.n):
+        return "symmetric"
+    if spec.n >= 2 and 2 * order == math.factorial(spec.n) and all(sign(g) == 1 for g in group.generators):
+        return "alternating"
+    return "custom"
 
 
 def _integer(value: Fraction) -> int:

@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from torch.func import functional_call
@@ -269,3 +268,22 @@ def test_checker_can_fail_on_a_non_equivariant_module():
 
     with pytest.raises(AssertionError, match="exceeds"):
         assert_equivariant(Broken())
+
+
+MATRIX = [
+    dict(layer=layer, n=4, group=group, output=output, with_bias=bias)
+    for layer in ("linear", "quadratic")
+    for group in ("symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral")
+    for output in ("permutation", "trivial", "sign")
+    for bias in (False, True)
+] + [dict(layer=layer, n=6, group="hyperoctahedral", with_bias=True) for layer in ("folded-linear", "folded-quadratic")]
+
+
+@pytest.mark.parametrize("kwargs", MATRIX, ids=lambda k: "-".join(str(v) for v in k.values()))
+def test_every_family_group_and_output(kwargs):
+    spec = LayerSpec.build(**kwargs)
+    layer = invariant.compile(spec)(dtype=torch.float64)
+    with torch.no_grad():
+        layer.theta.copy_(torch.randn_like(layer.theta))
+    assert layer.theta.numel() == derive(spec).num_free
+    assert_equivariant(layer, trials=8)
