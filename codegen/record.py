@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy
+from sympy.utilities.iterables import partitions
 
 from invariant import LayerSpec, __version__
 from invariant.actions import generator_pairs
@@ -54,11 +55,10 @@ class Family:
 
     name: str
     shape: tuple[int, ...]
-    axes: tuple[str, ...]
-    pairs: tuple[tuple[str, str], ...]
+    pairs: tuple[tuple[int, int], ...]  # axis positions compared for the equality pattern
     table: tuple[tuple[int, ...], ...]  # [output copy or 0][pattern code] -> parameter or -1
     per_output: bool
-    upper: bool
+    upper: tuple[tuple[int, int], ...]  # axis positions that must be ordered (sorted tuples)
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,10 @@ class LayerRecord:
     triple_coeff: tuple[float, ...]
     families: tuple[Family, ...]
     forward: str
+    einsum_forward: str
+    einsum_grad_w: str
+    einsum_grad_x: str
+    slot_perms: tuple[tuple[int, ...], ...]  # W.permute(p) brings each input slot to position 1
     max_power: int
     terms: tuple[str, ...]  # power-sum monomials (code) that the forward sums
     mix: tuple[tuple[tuple[float, ...], ...], ...]  # [param][term][output or 0]: y = Σ θ mix term
@@ -103,12 +107,28 @@ def class_name(spec: LayerSpec) -> str:
     return "".join(w.capitalize() for w in words) + extra + str(spec.n)
 
 
+def _gaussian_moment(exponents) -> int:
+    """E[Π x_i^{e_i}] for x ~ N(0, I): Π (e_i - 1)!! over even e_i, 0 if any is odd."""
+    out = 1
+    for e in exponents:
+        if e % 2:
+            return 0
+        out *= math.prod(range(e - 1, 0, -2))
+    return out
+
+
+def _exponents(idx) -> dict[int, int]:
+    exps: dict[int, int] = {}
+    for i in idx:
+        exps[i] = exps.get(i, 0) + 1
+    return exps
+
+
 def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
     """(M_c, E[S_c²]) over the members at the representative's output, x ~ N(0, I).
 
-    M_c = Σ_w E[x_w²] (E[x_i⁴] = 3, E[x_i² x_j²] = E[x_i²] = 1). S_c = Σ_m a_m x^m, grouping
-    members by monomial; by Isserlis Var(x_i²) = 2, Var(x_i x_j) = Var(x_i) = 1, and
-    E[S_c] = Σ over squares and constants of a_m, so E[S_c²] = Σ a_m² Var(x^m) + E[S_c]².
+    M_c = Σ_w E[x_w²]; S_c = Σ_m a_m x^m grouping members by monomial, and
+    E[S_c²] = Σ_{m, m'} a_m a_m' E[x^m x^m'] (Gaussian moments, Isserlis).
     """
     keys = weight_keys(sol.spec)
     k0 = keys[members[0]][1]
@@ -120,10 +140,13 @@ def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
             continue
         m = tuple(sorted(idx))
         coeff[m] = coeff.get(m, 0) + s
-        m_total += 3 if len(m) == 2 and m[0] == m[1] else 1
-    mean = sum(a for m, a in coeff.items() if len(m) == 0 or (len(m) == 2 and m[0] == m[1]))
-    var = sum(a * a * (2 if len(m) == 2 and m[0] == m[1] else 0 if len(m) == 0 else 1) for m, a in coeff.items())
-    return Fraction(m_total), Fraction(var + mean * mean)
+        m_total += _gaussian_moment([2 * e for e in _exponents(m).values()])
+    second = 0
+    items = list(coeff.items())
+    for m, a in items:
+        for m2, a2 in items:
+            second += a * a2 * _gaussian_moment(_exponents(m + m2).values())
+    return Fraction(m_total), Fraction(second)
 
 
 def _class_stats(sol: Solution) -> list[tuple[Fraction, Fraction]]:
@@ -131,10 +154,21 @@ def _class_stats(sol: Solution) -> list[tuple[Fraction, Fraction]]:
 
 
 def _unconstrained_energy(spec: LayerSpec) -> Fraction:
-    """Σ_w E[x_w²] over one output's monomial terms of an unconstrained layer."""
-    n = spec.n
-    total = Fraction(3 * n + n * (n - 1) // 2) if spec.degree == 2 else Fraction(n)
-    return total + (n if spec.with_linear else 0) + (1 if spec.with_bias else 0)
+    """Σ_w E[x_w²] over one output's monomials of an unconstrained layer (triangular terms).
+
+    Multisets of size d of n inputs are grouped by their multiplicity pattern λ (a partition
+    of d with ℓ parts, m_j parts equal to j): n!/((n-ℓ)! Π m_j!) of them, each with
+    E[x^{2m}] = Π (2λ_i - 1)!!.
+    """
+    total = Fraction(0)
+    for degree in [spec.degree] + ([1] if spec.with_linear else []):
+        for part in partitions(degree):
+            parts = sum(part.values())
+            if parts > spec.n:
+                continue
+            count = math.perm(spec.n, parts) // math.prod(math.factorial(v) for v in part.values())
+            total += count * _gaussian_moment([2 * size for size, mult in part.items() for _ in range(mult)])
+    return total + (1 if spec.with_bias else 0)
 
 
 def _init_std(spec: LayerSpec, sol: Solution, stats, gain: float = 2.0) -> tuple[float, ...]:
@@ -169,15 +203,16 @@ def _families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
     keys = weight_keys(sol.spec)
     label = sol.class_label()
     param_of = {c: i for i, c in enumerate(sol.tying.free)}
-    layouts = [("W", ("k", "i", "j")[: spec.degree + 1], spec.degree == 2)]
+    layouts = [("W", ("k", "i", "j", "l")[: spec.degree + 1])]
     if spec.with_linear:
-        layouts.append(("B", ("k", "i"), False))
+        layouts.append(("B", ("k", "i")))
     if spec.with_bias:
-        layouts.append(("C", ("k",), False))
+        layouts.append(("C", ("k",)))
     fams = []
-    for name, axes, upper in layouts:
+    for name, axes in layouts:
         points = axes if perm else axes[1:]
         pairs = tuple((a, b) for x, a in enumerate(points) for b in points[x + 1:])
+        upper = tuple((t, t + 1) for t in range(1, len(axes) - 1))
         copies = 1 if perm else spec.outputs
         table = [[-1] * (2 ** len(pairs)) for _ in range(copies)]
         for w, (family, k, idx) in enumerate(keys):
@@ -194,7 +229,8 @@ def _families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
                 raise AssertionError(f"pattern {code} of {name} maps to two classes")
             slot[code] = entry
         shape = (spec.outputs, *([spec.n] * (len(axes) - 1)))
-        fams.append(Family(name, shape, axes, pairs, tuple(map(tuple, table)), not perm, upper))
+        positions = tuple((axes.index(a), axes.index(b)) for a, b in pairs)
+        fams.append(Family(name, shape, positions, tuple(map(tuple, table)), not perm, upper))
     return tuple(fams)
 
 
@@ -240,7 +276,7 @@ def choose_forward(spec: LayerSpec) -> str:
     if spec.param == "triangular" and not spec.layer.startswith("folded"):
         if spec.group == "symmetric" and spec.output in ("permutation", "trivial"):
             return "power_sums"
-        if spec.group == "cyclic" and spec.output == "permutation":
+        if spec.group == "cyclic" and spec.output == "permutation" and spec.degree <= 2:
             return "cyclic"
     return "dense"
 
@@ -271,7 +307,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
             + (sol.action.suggestion or "no equivariant module can be emitted for it")
         )
     n, m = spec.n, spec.outputs
-    w_shape = (m, n, n) if spec.degree == 2 else (m, n)
+    w_shape = (m,) + (n,) * spec.degree
     b_shape = (m, n) if spec.with_linear else (0,)
     c_shape = (m,) if spec.with_bias else (0,)
     sizes = [math.prod(w_shape), math.prod(b_shape) if spec.with_linear else 0, m if spec.with_bias else 0]
@@ -281,7 +317,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     for w, p, a in triples:
         family, k, idx = keys[w]
         if family == "W":
-            flat = k * n * n + idx[0] * n + idx[1] if spec.degree == 2 else k * n + idx[0]
+            flat = k * n**spec.degree + sum(i * n ** (spec.degree - 1 - t) for t, i in enumerate(idx))
         elif family == "B":
             flat = offsets[1] + k * n + idx[0]
         else:
@@ -306,15 +342,30 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in generator_pairs(spec)),
         init_std=_init_std(spec, sol, stats), weight_map=weight_map, w_shape=w_shape, b_shape=b_shape,
         c_shape=c_shape, offsets=offsets, triple_pos=tuple(pos), triple_param=tuple(par), triple_coeff=tuple(coef),
-        families=families, forward=forward, max_power=spec.degree, terms=terms, mix=mix,
+        families=families, forward=forward, **_einsums(spec.degree), max_power=spec.degree, terms=terms, mix=mix,
         per_position=spec.output == "permutation", cyclic_w0=cyclic_w0,
         output_kind=spec.output,
     )
 
 
+def _einsums(degree: int) -> dict:
+    """Dense forward and explicit-backward contractions for a degree-d main term."""
+    letters = "ijl"[:degree]
+    xs = ",".join("b" + c for c in letters)
+    rest = ",".join("b" + c for c in letters[1:])
+    return {
+        "einsum_forward": f"k{letters},{xs}->bk",
+        "einsum_grad_w": f"bk,{xs}->k{letters}",
+        "einsum_grad_x": f"bk,kp{letters[1:]}" + (f",{rest}" if rest else "") + "->bp",
+        "slot_perms": tuple(
+            tuple([0, 1 + t] + [1 + u for u in range(degree) if u != t]) for t in range(degree)
+        ),
+    }
+
+
 def _count_weights(spec: LayerSpec) -> int:
     n, m = spec.n, spec.outputs
-    main = m * (n * (n + 1) // 2 if spec.degree == 2 else n)
+    main = m * math.comb(n + spec.degree - 1, spec.degree)
     return main + (m * n if spec.with_linear else 0) + (m if spec.with_bias else 0)
 
 

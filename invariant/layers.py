@@ -7,7 +7,7 @@ is W (k-major, idx lexicographic), then B, then C. The layer is
     y_k = Σ_idx W[k, idx] x_idx + Σ_i B[k,i] x_i + C[k],
 
 where x_idx is the product of the inputs in idx; for ``param="triangular"`` idx runs over
-i ≤ j, for ``param="full"`` over all (i, j).
+sorted tuples (i ≤ j, or i ≤ j ≤ l for cubic layers), for ``param="full"`` over all tuples.
 
 >>> from invariant.spec import LayerSpec
 >>> [weight_name(w) for w in weight_keys(LayerSpec.build(layer="quadratic", n=2))]

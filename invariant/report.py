@@ -165,7 +165,7 @@ def to_text(sol: Solution) -> str:
             f"gauge: {len(sol.gauge)} directions in the free parameters change no output "
             "(the antisymmetric part of each W[k]; only W[k,i,j] + W[k,j,i] is seen)"
         )
-    if spec.n <= PATTERN_MAX_N:
+    if spec.n <= PATTERN_MAX_N and spec.degree <= 2:
         lines.append("")
         lines.append("pattern of W (class per cell; '-' zero, '.' no weight; rows i, columns j):"
                      if spec.degree == 2 else "pattern of W (row k = output, column i = input):")
@@ -284,6 +284,8 @@ def write_plot(sol: Solution, path: str) -> None:
     import numpy as np
 
     spec = sol.spec
+    if spec.degree > 2:
+        raise InvariantError("--plot draws linear and quadratic layers (a cubic layer has n×n×n blocks)")
     blocks = [class_grid(sol, k) for k in range(spec.outputs)]
     if spec.degree == 1:
         blocks = [[row[0] for row in blocks]]

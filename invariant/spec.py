@@ -21,7 +21,7 @@ from .errors import InvariantError
 from .groups import GROUP_NAMES, Group, custom, named
 from .perms import Perm, format_generators, parse_generators
 
-LAYERS = ("linear", "quadratic", "folded-linear", "folded-quadratic")
+LAYERS = ("linear", "quadratic", "cubic", "folded-linear", "folded-quadratic")
 OUTPUTS = ("permutation", "trivial", "sign", "folded")
 PARAMS = ("triangular", "full")
 
@@ -75,9 +75,9 @@ class LayerSpec:
         if folded and self.n % 2:
             raise InvariantError(f"folded layers need an even n, got {self.n}")
         if self.degree == 1 and self.param == "full":
-            raise InvariantError("--param full applies to quadratic layers")
+            raise InvariantError("--param full applies to quadratic and cubic layers")
         if self.degree == 1 and self.with_linear:
-            raise InvariantError("--with-linear applies to quadratic layers (a linear layer is already linear)")
+            raise InvariantError("--with-linear applies to quadratic and cubic layers (a linear layer is already linear)")
         if self.naive and not (folded and self.group == "symmetric"):
             raise InvariantError("--naive reproduces the note's folded procedure: it needs a folded layer and the symmetric group")
         expected = {"permutation": self.n, "folded": self.n // 2}.get(self.output)
@@ -149,8 +149,8 @@ class LayerSpec:
 
     @property
     def degree(self) -> int:
-        """Degree of the main term: 1 for linear layers, 2 for quadratic ones."""
-        return 1 if self.layer.endswith("linear") else 2
+        """Degree of the main term: 1 for linear, 2 for quadratic, 3 for cubic layers."""
+        return 1 if self.layer.endswith("linear") else 3 if self.layer == "cubic" else 2
 
     @property
     def input_group(self) -> Group:

@@ -113,7 +113,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
 
 
 def test_bad_layer_and_folded_odd_n(capsys):
-    assert run(capsys, "derive", "--layer", "cubic")[0] == 2
+    assert run(capsys, "derive", "--layer", "quartic")[0] == 2
     code, _, err = run(capsys, "derive", "--layer", "folded-quadratic", "--n", "5")
     assert code == 2 and "even n" in err
 

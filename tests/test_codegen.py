@@ -28,6 +28,9 @@ CASES = {
     "quad-alternating-sign": dict(layer="quadratic", n=4, group="alternating", output="sign", outputs=2),
     "folded-quad-hyper": dict(layer="folded-quadratic", n=6, group="hyperoctahedral", with_bias=True),
     "linear-hyper": dict(layer="linear", n=6, group="hyperoctahedral"),
+    "cubic-sym": dict(layer="cubic", n=5, with_linear=True, with_bias=True),
+    "cubic-cyclic": dict(layer="cubic", n=5, group="cyclic"),
+    "cubic-sym-fullparam": dict(layer="cubic", n=3, param="full"),
     "custom": dict(layer="quadratic", n=4, generators="(0 1)(2 3); (0 2)(1 3)", output_generators="(0 1); ()", outputs=2),
 }
 
@@ -63,7 +66,8 @@ def test_structured_and_dense_forwards_and_gradients_agree(name):
         assert torch.allclose(a, b, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper"])
+@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper", "cubic-sym",
+                                  "cubic-sym-fullparam"])
 def test_gradcheck_and_explicit_backward(name):
     layer = layer_for(name)
     explicit = layer_for(name, backward="explicit")
@@ -287,3 +291,23 @@ def test_every_family_group_and_output(kwargs):
         layer.theta.copy_(torch.randn_like(layer.theta))
     assert layer.theta.numel() == derive(spec).num_free
     assert_equivariant(layer, trials=8)
+
+
+def test_cubic_power_sums_beyond_the_pattern_size():
+    # Degree 3 from the same derivation: patterns read at n_p = 7, formulas checked at 7 and 8, used at 12.
+    cls = invariant.compile(LayerSpec.build(layer="cubic", n=12, with_bias=True))
+    layer = cls(dtype=torch.float64)
+    dense = cls(dtype=torch.float64, forward_impl="dense")
+    dense.load_state_dict(layer.state_dict())
+    x = torch.randn(4, 12, dtype=torch.float64)
+    assert layer.forward_impl == "power_sums"
+    assert torch.allclose(layer(x), dense(x), atol=1e-10, rtol=0)
+    assert layer.theta.numel() == derive(LayerSpec.build(layer="cubic", n=12, with_bias=True)).num_free
+    assert_equivariant(layer, trials=5)
+
+
+def test_cubic_init_variance():
+    cls = invariant.compile(LayerSpec.build(layer="cubic", n=6, with_linear=True))
+    torch.manual_seed(1)
+    ys = [cls(dtype=torch.float64)(torch.randn(64, 6, dtype=torch.float64)) for _ in range(600)]
+    assert abs(torch.cat(ys).var().item() - 2.0) < 0.25

@@ -216,3 +216,17 @@ def test_character_formula_for_large_symmetric_groups_is_cheap():
     # Sum over cycle-count profiles: S_200 in well under a second.
     assert character_dimension(LayerSpec.build(layer="quadratic", n=200, output="sign")) == 0
     assert character_dimension(LayerSpec.build(layer="quadratic", n=200, with_linear=True)) == 6
+
+
+@pytest.mark.parametrize("group", ["symmetric", "cyclic", "dihedral"])
+def test_cubic_layers_against_oracles(group):
+    for n in (3, 4, 5):
+        _check_against_oracles(LayerSpec.build(layer="cubic", n=n, group=group, with_linear=True))
+
+
+def test_cubic_symmetric_classes_are_orbits_of_index_patterns():
+    # S_n orbits of (k, multiset {i, j, l}) for n >= 4: multiplicity pattern of {i,j,l}
+    # (3, 2+1, 1+1+1) times where k sits: 2 + 3 + 2 = 7 classes.
+    for n in (4, 6, 30):
+        sol = derive(LayerSpec.build(layer="cubic", n=n))
+        assert sol.num_free == 7 and sol.dimension.agree

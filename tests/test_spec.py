@@ -48,7 +48,7 @@ def test_hash_is_sha256_of_the_canonical_string():
         (dict(layer="quadratic", n=0), "positive"),
         (dict(layer="quadratic", n=-3), "positive"),
         (dict(layer="quadratic", n=2.5), "integer"),
-        (dict(layer="cubic", n=3), "unknown layer"),
+        (dict(layer="quartic", n=3), "unknown layer"),
         (dict(layer="quadratic", n=4, group="mystery"), "unknown group"),
         (dict(layer="folded-linear", n=5), "even n"),
         (dict(layer="linear", n=4, param="full"), "quadratic"),

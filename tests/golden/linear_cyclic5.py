@@ -55,7 +55,7 @@ def _expand(theta, pos, param, coeff, total):
 
 
 def _dense_forward(x, w, b, c):
-    y = x @ w.T
+    y = torch.einsum("ki,bi->bk", w, x)
     return y
 
 
@@ -63,7 +63,8 @@ class _ExplicitBackward(torch.autograd.Function):
     """The note's back-propagation (eqs. 26-30, section 7.2), written out.
 
     dE/dW^k_ij = delta_k x_i x_j, summed over each class with its coefficients into dE/dtheta;
-    the inputs receive delta_k * dy_k/dx_i = delta_k (sum_j (W^k_ij + W^k_ji) x_j + B_ki).
+    the inputs receive delta_k * dy_k/dx_p: W^k with p in each input slot in turn (for a
+    quadratic layer sum_j (W^k_pj + W^k_jp) x_j), plus B_kp.
     """
 
     @staticmethod
@@ -78,8 +79,9 @@ class _ExplicitBackward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, delta):
         x, pos, param, coeff, w, b = ctx.saved_tensors
-        grad_w = delta.T @ x
-        grad_x = delta @ w
+        grad_w = torch.einsum("bk,bi->ki", delta, x)
+        w_slots = w.permute(0, 1)
+        grad_x = torch.einsum("bk,kp->bp", delta, w_slots)
         parts = [grad_w.reshape(-1)]
         grad_flat = torch.cat(parts)
         grad_theta = torch.zeros(NUM_FREE, dtype=delta.dtype, device=delta.device).index_add(

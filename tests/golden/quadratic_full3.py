@@ -58,7 +58,8 @@ class _ExplicitBackward(torch.autograd.Function):
     """The note's back-propagation (eqs. 26-30, section 7.2), written out.
 
     dE/dW^k_ij = delta_k x_i x_j, summed over each class with its coefficients into dE/dtheta;
-    the inputs receive delta_k * dy_k/dx_i = delta_k (sum_j (W^k_ij + W^k_ji) x_j + B_ki).
+    the inputs receive delta_k * dy_k/dx_p: W^k with p in each input slot in turn (for a
+    quadratic layer sum_j (W^k_pj + W^k_jp) x_j), plus B_kp.
     """
 
     @staticmethod
@@ -74,7 +75,8 @@ class _ExplicitBackward(torch.autograd.Function):
     def backward(ctx, delta):
         x, pos, param, coeff, w, b = ctx.saved_tensors
         grad_w = torch.einsum("bk,bi,bj->kij", delta, x, x)
-        grad_x = torch.einsum("bk,kij,bj->bi", delta, w + w.transpose(1, 2), x)
+        w_slots = w.permute(0, 1, 2) + w.permute(0, 2, 1)
+        grad_x = torch.einsum("bk,kpj,bj->bp", delta, w_slots, x)
         parts = [grad_w.reshape(-1)]
         grad_flat = torch.cat(parts)
         grad_theta = torch.zeros(NUM_FREE, dtype=delta.dtype, device=delta.device).index_add(

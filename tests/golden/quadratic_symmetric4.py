@@ -66,7 +66,8 @@ class _ExplicitBackward(torch.autograd.Function):
     """The note's back-propagation (eqs. 26-30, section 7.2), written out.
 
     dE/dW^k_ij = delta_k x_i x_j, summed over each class with its coefficients into dE/dtheta;
-    the inputs receive delta_k * dy_k/dx_i = delta_k (sum_j (W^k_ij + W^k_ji) x_j + B_ki).
+    the inputs receive delta_k * dy_k/dx_p: W^k with p in each input slot in turn (for a
+    quadratic layer sum_j (W^k_pj + W^k_jp) x_j), plus B_kp.
     """
 
     @staticmethod
@@ -82,7 +83,8 @@ class _ExplicitBackward(torch.autograd.Function):
     def backward(ctx, delta):
         x, pos, param, coeff, w, b = ctx.saved_tensors
         grad_w = torch.einsum("bk,bi,bj->kij", delta, x, x)
-        grad_x = torch.einsum("bk,kij,bj->bi", delta, w + w.transpose(1, 2), x)
+        w_slots = w.permute(0, 1, 2) + w.permute(0, 2, 1)
+        grad_x = torch.einsum("bk,kpj,bj->bp", delta, w_slots, x)
         parts = [grad_w.reshape(-1)]
         parts.append(delta.sum(0))
         grad_flat = torch.cat(parts)
@@ -151,17 +153,15 @@ class QuadraticSymmetric4(nn.Module):
     def _expansion(self, device, dtype):
         """(flat position, parameter, coefficient) of every weight."""
         positions, params = [], []
-        k = torch.arange(4, device=device).view(-1, 1, 1)
-        i = torch.arange(N, device=device).view(1, -1, 1)
-        j = torch.arange(N, device=device).view(1, 1, -1)
-        code = torch.zeros((4, 4, 4), dtype=torch.long, device=device) + (k == i).long() * 1 + (k == j).long() * 2 + (i == j).long() * 4
+        grid = torch.meshgrid(*[torch.arange(size, device=device) for size in (4, 4, 4)], indexing="ij")
+        code = torch.zeros((4, 4, 4), dtype=torch.long, device=device) + (grid[0] == grid[1]).long() * 1 + (grid[0] == grid[2]).long() * 2 + (grid[1] == grid[2]).long() * 4
         table = torch.tensor(TABLE_W, dtype=torch.long, device=device)
         found = table[torch.zeros_like(code), code]
-        found = torch.where(i <= j, found, torch.full_like(found, -1))
+        found = torch.where(grid[1] <= grid[2], found, torch.full_like(found, -1))
         where = (found >= 0).reshape(-1)
         positions.append(torch.arange(where.numel(), device=device)[where] + 0)
         params.append(found.reshape(-1)[where])
-        k = torch.arange(4, device=device)
+        grid = torch.meshgrid(*[torch.arange(size, device=device) for size in (4,)], indexing="ij")
         code = torch.zeros((4,), dtype=torch.long, device=device)
         table = torch.tensor(TABLE_C, dtype=torch.long, device=device)
         found = table[torch.zeros_like(code), code]
