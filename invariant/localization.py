@@ -37,6 +37,16 @@ def covariance(n: int, xi: float, periodic: bool = False, dtype=torch.float64, d
     return kernel / kernel[0, 0]
 
 
+def matched_covariance(n: int, xi: float, g: float, periodic: bool = False, dtype=torch.float64) -> torch.Tensor:
+    """Cov(X) of the erf(gZ) model in closed form: arcsin(2g²Σ/(1+2g²)) / arcsin(2g²/(1+2g²)).
+
+    (The Gaussian with this covariance is the control with matched second moments.)
+    """
+    sigma = covariance(n, xi, periodic, dtype)
+    a = 2 * g**2 / (1 + 2 * g**2)
+    return torch.asin(a * sigma) / math.asin(a)
+
+
 def normalizer(g) -> torch.Tensor:
     """Z(g) = E[erf(g Z)²] for Z ~ N(0, 1), in closed form."""
     g = torch.as_tensor(g, dtype=torch.float64)
@@ -56,11 +66,15 @@ def excess_kurtosis(g: float) -> float:
 
 
 def sample(count: int, n: int, xi: float, g: float | None, generator: torch.Generator, periodic: bool = False,
-           device=None, dtype=torch.float64) -> torch.Tensor:
-    """``count`` samples of the Gaussian model (g None or 0) or of the erf(gZ) model."""
+           device=None, dtype=torch.float64, cov: torch.Tensor | None = None) -> torch.Tensor:
+    """``count`` samples of the Gaussian model (g None or 0) or of the erf(gZ) model.
+
+    ``cov`` replaces Σ(ξ) for the Gaussian model (e.g. :func:`matched_covariance`).
+    """
     if g is not None and g < 0:
         raise InvariantError(f"g must be positive, got {g}")
-    chol = torch.linalg.cholesky(covariance(n, xi, periodic, dtype) + 1e-10 * torch.eye(n, dtype=dtype))
+    base = covariance(n, xi, periodic, dtype) if cov is None else cov
+    chol = torch.linalg.cholesky(base + 1e-10 * torch.eye(n, dtype=dtype))
     z = torch.randn(count, n, generator=generator, dtype=dtype) @ chol.T
     if g:
         z = torch.erf(g * z) / torch.sqrt(normalizer(g)).to(dtype)

@@ -54,3 +54,38 @@ def test_bad_output_directory_is_one_line_exit_2(tmp_path):
     blocker.write_text("x")
     result = run("antisymmetric.py", "--quick", "--out", str(blocker / "sub"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "cannot create" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def localization_runs(tmp_path_factory):
+    a, b = tmp_path_factory.mktemp("la"), tmp_path_factory.mktemp("lb")
+    for out in (a, b):
+        result = run("localization.py", "--quick", "--seed", "1", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    return a, b
+
+
+def test_localization_quick_writes_everything_and_localizes(localization_runs):
+    out, _ = localization_runs
+    data = json.loads((out / "results.json").read_text())
+    assert set(data) >= {"runs", "properties", "bumps"}
+    assert set(data["runs"][0]) >= {"g", "xi0", "xi1", "n", "ipr", "excess_kurtosis"}
+    erf_big = [r["ipr"] for r in data["runs"] if r["model"] == "erf" and r["g"] >= 10]
+    gauss_big = [r["ipr"] for r in data["runs"] if r["model"] == "gaussian_matched" and r["g"] >= 10]
+    assert min(erf_big) > 2 * max(gauss_big)
+    assert sorted(p.name for p in out.glob("*.png")) == ["ipr.png", "receptive_fields.png"]
+
+
+def test_localization_same_seed_same_results(localization_runs):
+    ra, rb = (json.loads((p / "results.json").read_text()) for p in localization_runs)
+    ra.pop("seconds")
+    rb.pop("seconds")
+    assert ra == rb
+
+
+@pytest.mark.parametrize("args, message", [(["--xi0", "0"], "positive"), (["--n", "1"], "at least 2"),
+                                           (["--lr", "-1"], "positive"), (["--lr", "1e4"], "unstable step size")])
+def test_localization_bad_input(tmp_path, args, message):
+    result = run("localization.py", "--quick", "--out", str(tmp_path / "o"), *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "o" / "results.json").exists()

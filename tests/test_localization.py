@@ -130,3 +130,8 @@ def test_ipr_extremes():
     assert L.ipr(torch.ones(10)) == pytest.approx(0.1)
     assert L.ipr(torch.eye(10)[3]) == pytest.approx(1.0)
     assert math.isclose(L.excess_kurtosis(1e-4), 0.0, abs_tol=1e-6)
+
+
+def test_matched_covariance_is_the_erf_model_covariance():
+    x = L.sample(400_000, 8, 2.0, 3.0, torch.Generator().manual_seed(4))
+    assert torch.allclose(torch.cov(x.T), L.matched_covariance(8, 2.0, 3.0), atol=0.01)
