@@ -65,7 +65,27 @@ def properties(gen, n=16, xi=2.5, g=10.0, count=200_000):
     xg = L.sample(count, n, xi, None, gen)
     mc, se = L.f_monte_carlo(w, xg)
     out["gaussian_formula_max_z"] = float(((mc - L.f_gaussian(w, sigma)).abs() / se).max())
+    out.update(circulant_jacobian(n, xi, gen))
     return out
+
+
+def circulant_jacobian(n, xi, gen):
+    """Residual of f's Jacobian (Gaussian, periodic) outside the C_n-equivariant maps derived
+    by invariant (the circulants), at a C_n-invariant w and at a random w."""
+    from invariant import LayerSpec, derive
+    from invariant.numeric import dense_weights
+
+    sol = derive(LayerSpec.build(layer="linear", n=n, group="cyclic"))
+    basis = torch.stack([torch.tensor(dense_weights(sol, np.eye(sol.num_free)[p])) for p in range(sol.num_free)]).T
+    sigma = L.covariance(n, xi, periodic=True)
+
+    def residual(w):
+        jac = torch.func.jacrev(lambda v: L.f_gaussian(v, sigma))(w).reshape(-1, 1)
+        return float((basis @ torch.linalg.lstsq(basis, jac).solution - jac).abs().max())
+
+    return {"circulant_basis_size": sol.num_free,
+            "jacobian_residual_symmetric_w": residual(torch.full((n,), 0.7, dtype=torch.float64)),
+            "jacobian_residual_random_w": residual(torch.randn(n, generator=gen, dtype=torch.float64))}
 
 
 def bumps(gen, n=16, g=100.0, count=400_000):
@@ -155,6 +175,10 @@ def report(res) -> str:
         f"{'agrees' if p['reflection_max_z'] < 5 else 'differs'} |",
         f"| Gaussian f(w) = (2π)^(-1/2) (wᵀΣw)^(-1/2) Σw | Monte Carlo max z-score {p['gaussian_formula_max_z']:.2f} | "
         f"{'agrees' if p['gaussian_formula_max_z'] < 5 else 'differs'} |",
+        f"| at a translation-invariant w, ∂f/∂w commutes with shifts (lies in the {p['circulant_basis_size']} "
+        f"C_n-equivariant maps derived by invariant) | residual {p['jacobian_residual_symmetric_w']:.1e} "
+        f"(random w: {p['jacobian_residual_random_w']:.1e}) | "
+        f"{'agrees' if p['jacobian_residual_symmetric_w'] < 1e-10 else 'differs'} |",
     ]
     for v in b.values():
         lines.append(f"| bumps (g = 100): f({v['w']}) ∝ {v['target']} | cosine "
