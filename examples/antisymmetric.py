@@ -36,6 +36,7 @@ from tqdm import tqdm
 from invariant.antisym import ACTIVATIONS, antisymmetrize_distributed
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
+from invariant.runtime import prepare_directory, resolve_device
 
 
 def he_network(gen, n, d, m, device, dtype=torch.float64):
@@ -282,14 +283,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args(argv)
     try:
-        device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-        if device == "cuda" and not torch.cuda.is_available():
-            raise InvariantError("--device cuda: no CUDA device is available")
-        out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InvariantError(f"cannot create {out}: {exc.strerror}") from None
+        device = resolve_device(args.device)
+        out = prepare_directory(args.out)
         if args.quick:
             cfg = dict(networks_corr=3, samples_corr=400, samples_rs=200, samples_f=4000, max_n=7,
                        networks_var=5, samples_var=lambda n: 200)

@@ -19,7 +19,6 @@ import json
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,6 +27,7 @@ from tqdm import tqdm
 import invariant.localization as L
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
+from invariant.runtime import prepare_directory, resolve_device
 
 
 def train(n, xi0, xi1, g, model, steps, lr, batch, gen, device):
@@ -218,14 +218,8 @@ def main(argv=None) -> int:
             raise InvariantError(f"ξ must be positive, got xi0 = {args.xi0}, xi1 = {args.xi1}")
         if not args.lr > 0:
             raise InvariantError(f"--lr must be positive, got {args.lr}")
-        device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-        if device == "cuda" and not torch.cuda.is_available():
-            raise InvariantError("--device cuda: no CUDA device is available")
-        out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InvariantError(f"cannot create {out}: {exc.strerror}") from None
+        device = resolve_device(args.device)
+        out = prepare_directory(args.out)
         gains = [0.01, 0.3, 1.0, 3.0, 10.0, 100.0] if args.quick else [0.01, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0]
         seeds = [0] if args.quick else [0, 1, 2]
         steps, batch = (2000, 256) if args.quick else (8000, 256)

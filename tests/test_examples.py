@@ -14,13 +14,18 @@ def run(script, *args):
     return subprocess.run([sys.executable, str(ROOT / "examples" / script), *args], capture_output=True, text=True)
 
 
+def two_quick_runs(factory, script, seed):
+    """Run ``script --quick`` twice with the same seed into two fresh directories."""
+    outs = factory.mktemp("a"), factory.mktemp("b")
+    for out in outs:
+        result = run(script, "--quick", "--seed", str(seed), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    return outs
+
+
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory):
-    a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
-    for out in (a, b):
-        result = run("antisymmetric.py", "--quick", "--seed", "3", "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return a, b
+    return two_quick_runs(tmp_path_factory, "antisymmetric.py", 3)
 
 
 def test_antisymmetric_quick_writes_everything(quick_runs):
@@ -58,11 +63,7 @@ def test_bad_output_directory_is_one_line_exit_2(tmp_path):
 
 @pytest.fixture(scope="module")
 def localization_runs(tmp_path_factory):
-    a, b = tmp_path_factory.mktemp("la"), tmp_path_factory.mktemp("lb")
-    for out in (a, b):
-        result = run("localization.py", "--quick", "--seed", "1", "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return a, b
+    return two_quick_runs(tmp_path_factory, "localization.py", 1)
 
 
 def test_localization_quick_writes_everything_and_localizes(localization_runs):
