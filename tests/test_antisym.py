@@ -22,13 +22,33 @@ def draw(seed, batch, n, d, m, dtype=torch.float64):
             torch.randn(m, generator=g, dtype=dtype))
 
 
+@pytest.mark.parametrize("backend", ["torch", "cpp"])
 @pytest.mark.parametrize("n", range(1, 7))
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sin100"])
-def test_matches_itertools_oracle(n, activation):
-    x, w, a = draw(n, 3, n, 2, 4)
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "softplus", "sin100"])
+def test_matches_itertools_oracle(n, activation, backend):
+    x, w, a = draw(n, 11, n, 2, 4)  # 44 rows: several blocks of 8 and a padded one
     exact = antisymmetrize_bruteforce(x, w, a, activation)
-    got = antisymmetrize(x, w, a, activation)
+    got = antisymmetrize(x, w, a, activation, backend=backend if n >= 3 else "auto")
     assert torch.allclose(got, exact, rtol=1e-12, atol=1e-12 * exact.abs().max().item())
+
+
+def test_backends_agree_on_coset_blocks_and_sharded_ranges():
+    x, w, a = draw(12, 3, 9, 3, 5)  # n = 9: 9 coset blocks
+    full = antisymmetrize(x, w, a, backend="torch")
+    assert torch.allclose(antisymmetrize(x, w, a, backend="cpp"), full, rtol=1e-12, atol=1e-12)
+    parts = antisymmetrize(x, w, a, blocks=(0, 4), backend="cpp") + antisymmetrize(x, w, a, blocks=(4, 9), backend="torch")
+    assert torch.allclose(parts, full, rtol=1e-12, atol=1e-12)
+
+
+def test_callables_and_explicit_backend_requests():
+    x, w, a = draw(13, 2, 5, 3, 3)
+    gelu = torch.nn.functional.gelu  # a callable: the torch backend
+    exact = antisymmetrize_bruteforce(x, w, a, gelu)
+    assert torch.allclose(antisymmetrize(x, w, a, gelu), exact, rtol=1e-12, atol=1e-12 * exact.abs().max().item())
+    with pytest.raises(InvariantError, match="cpp backend needs"):
+        antisymmetrize(x, w, a, gelu, backend="cpp")
+    with pytest.raises(InvariantError, match="unknown backend"):
+        antisymmetrize(x, w, a, backend="fortran")
 
 
 def test_block_split_and_tiny_memory_match_the_oracle(monkeypatch):
@@ -83,8 +103,8 @@ def test_non_finite_and_memory_budget_fail_before_work():
     with pytest.raises(InvariantError, match="non-finite"):
         antisymmetrize(x, w, a)
     x, w, a = draw(1, 1, 9, 3, 2)
-    with pytest.raises(InvariantError, match="MiB per row"):
-        antisymmetrize(x, w, a, max_memory=1000)
+    with pytest.raises(InvariantError, match="MiB per row"):  # the torch backend's level tensors
+        antisymmetrize(x, w, a, max_memory=1000, backend="torch")
     with pytest.raises(InvariantError, match="unknown activation"):
         antisymmetrize(x, w, a, activation="swish-ish")
 
