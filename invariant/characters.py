@@ -32,7 +32,7 @@ from sympy.functions.combinatorial.numbers import stirling
 
 from .actions import generator_pairs, output_character, output_is_function_of_input
 from .errors import InvariantError
-from .groups import MAX_ENUMERATED_ORDER, _sympy_group
+from .groups import MAX_ENUMERATED_ORDER, sympy_group
 from .perms import cycle_type_counts, fixed_points, sign
 from .spec import LayerSpec
 
@@ -149,7 +149,7 @@ def diagonal_group(spec: LayerSpec):
     for g, pi, s in generator_pairs(spec):
         sign_part = (n + m, n + m + 1) if s > 0 else (n + m + 1, n + m)
         gens.append(tuple(g) + tuple(n + p for p in pi) + sign_part)
-    return _sympy_group(n + m + 2, tuple(gens))
+    return sympy_group(n + m + 2, tuple(gens))
 
 
 def split_element(spec: LayerSpec, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
@@ -163,7 +163,7 @@ def split_element(spec: LayerSpec, images) -> tuple[tuple[int, ...], tuple[int, 
 def _diagonal_sum(spec: LayerSpec) -> tuple[int, int]:
     group = diagonal_group(spec)
     order = int(group.order())
-    inputs = _sympy_group(spec.n, tuple(p.g for p in generator_pairs(spec)))
+    inputs = sympy_group(spec.n, tuple(p.g for p in generator_pairs(spec)))
     outputs = _output_group(spec)
     if order == inputs.order() * outputs.order() and order > MAX_ENUMERATED_ORDER:
         return _product_sum(spec, inputs, outputs), order
@@ -183,7 +183,7 @@ def _output_group(spec: LayerSpec):
     """H = ⟨(π_i, s_i)⟩ on outputs + 2 points (the last two carry the sign)."""
     m = spec.outputs
     gens = tuple(tuple(pi) + ((m, m + 1) if s > 0 else (m + 1, m)) for _, pi, s in generator_pairs(spec))
-    return _sympy_group(m + 2, gens)
+    return sympy_group(m + 2, gens)
 
 
 def _product_sum(spec: LayerSpec, inputs, outputs) -> int:

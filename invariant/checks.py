@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .actions import generator_pairs, output_is_function_of_input
 from .characters import diagonal_group, split_element
-from .groups import _sympy_group, describe_order, hyperoctahedral
+from .groups import sympy_group, describe_order, hyperoctahedral
 from .perms import compose, format_cycles, identity
 from .spec import LayerSpec
 
@@ -57,7 +57,7 @@ def check_action(spec: LayerSpec) -> ActionCheck:
         rule = formula.get(spec.output, "ρ(g) = the action of g on the pairs")
         return ActionCheck(True, None, None, f"by construction: {rule} is a homomorphism")
     pairs = generator_pairs(spec)
-    group_order = int(_sympy_group(spec.n, tuple(p.g for p in pairs)).order())
+    group_order = int(sympy_group(spec.n, tuple(p.g for p in pairs)).order())
     diagonal_order = int(diagonal_group(spec).order())
     proof = f"Schreier–Sims: |⟨(g, ρ(g))⟩| = {describe_order(diagonal_order)}, |G| = {describe_order(group_order)}"
     if diagonal_order == group_order:

@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
         raise InvariantError(message)
 
 
-def _positive_int(text: str) -> int:
+def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError:
@@ -30,7 +30,7 @@ def _positive_int(text: str) -> int:
 
 def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", required=True, choices=LAYERS, help="layer family")
-    p.add_argument("--n", type=_positive_int, default=4, help="number of inputs")
+    p.add_argument("--n", type=_integer, default=4, help="number of inputs")
     p.add_argument("--group", choices=GROUP_NAMES, default=None,
                    help="input group (default: symmetric, unless --generators is given)")
     p.add_argument("--generators", default=None,
@@ -39,7 +39,7 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
                    help="output action (default: permutation; folded for folded layers)")
     p.add_argument("--output-generators", default=None,
                    help="output action by hand: the image of each input generator, same order and notation")
-    p.add_argument("--outputs", type=_positive_int, default=None,
+    p.add_argument("--outputs", type=_integer, default=None,
                    help="number of outputs M for trivial, sign or hand-given actions (default: 1)")
     p.add_argument("--param", choices=PARAMS, default="triangular",
                    help="quadratic parametrization: one weight per monomial, or all n² entries")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="measure a generated module's equivariance error", formatter_class=fmt)
     c.add_argument("file", help="a module written by invariant emit")
-    c.add_argument("--trials", type=_positive_int, default=20, help="random group elements to try")
+    c.add_argument("--trials", type=_integer, default=20, help="random group elements to try")
     c.add_argument("--tol", type=float, default=1e-10, help="largest acceptable error (float64)")
     c.add_argument("--seed", type=int, default=0, help="random seed")
     return parser
