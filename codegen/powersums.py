@@ -7,7 +7,7 @@ matching the ansatz Σ a_m x_k^a Π p_r^b_r (weighted degree = the class degree)
 
 >>> import sympy
 >>> xs = sympy.symbols("x0:4")
->>> fit_power_sums(xs[1] * xs[2] + xs[1] * xs[3] + xs[2] * xs[3], xs, 0, 2, with_xk=True)
+>>> fit_power_sums(xs[1] * xs[2] + xs[1] * xs[3] + xs[2] * xs[3], xs, xs[0], 2)
 p1**2/2 - p1*xk - p2/2 + xk**2
 """
 
@@ -37,16 +37,18 @@ def ansatz(degree: int, with_xk: bool) -> list[tuple[int, tuple[int, ...]]]:
     return terms
 
 
-def fit_power_sums(orbit_sum: sympy.Expr, xs, k: int, degree: int, with_xk: bool) -> sympy.Expr | None:
+def fit_power_sums(orbit_sum: sympy.Expr, xs, xk: sympy.Symbol | None, degree: int) -> sympy.Expr | None:
     """Express ``orbit_sum`` in x_k and power sums exactly, or None if the ansatz cannot.
 
-    The constant monomial is written with the symbol ``one`` so that every term is a tensor.
+    ``xk`` is the input x_k paired with output k (permutation outputs), or None when the
+    orbit sum is fully invariant (trivial outputs, any number of them). The constant monomial is written with the symbol ``one`` so that every term is a tensor.
     """
+    with_xk = xk is not None
     terms = ansatz(degree, with_xk)
     p = [sum(x**r for x in xs) for r in range(degree + 1)]
     expanded = []
     for a, bs in terms:
-        expr = xs[k] ** a if with_xk else sympy.Integer(1)
+        expr = xk**a if with_xk else sympy.Integer(1)
         for r, b in zip(range(1, degree + 1), bs):
             expr *= p[r] ** b
         expanded.append(sympy.Poly(expr, *xs))
@@ -78,8 +80,8 @@ def fit_power_sums(orbit_sum: sympy.Expr, xs, k: int, degree: int, with_xk: bool
     return sympy.expand(result)
 
 
-def evaluate_formula(formula: sympy.Expr, xs, k: int, degree: int) -> sympy.Expr:
-    """Substitute x_k and the power sums back, for exact verification."""
-    subs = {XK: xs[k], ONE: sympy.Integer(1)}
+def evaluate_formula(formula: sympy.Expr, xs, xk: sympy.Symbol | None, degree: int) -> sympy.Expr:
+    """Substitute x_k (if any) and the power sums back, for exact verification."""
+    subs = {ONE: sympy.Integer(1)} if xk is None else {XK: xk, ONE: sympy.Integer(1)}
     subs.update({power_symbol(r): sum(x**r for x in xs) for r in range(1, degree + 1)})
     return sympy.expand(formula.xreplace(subs))

@@ -265,11 +265,12 @@ def _power_sum_mix(spec: LayerSpec, sol: Solution):
         for size in check_sizes:
             xs, sums = orbit_sums[size]
             orbit = sums.get((c, k0), sympy.Integer(0))
+            xk = xs[k0] if perm else None
             if formula is None:
-                formula = fit_power_sums(orbit, xs, k0, degree, with_xk=perm)
+                formula = fit_power_sums(orbit, xs, xk, degree)
                 if formula is None:
                     raise InvariantError(f"class {c} has no power-sum form; use the dense forward")
-            if sympy.expand(evaluate_formula(formula, xs, k0, degree) - orbit) != 0:
+            if sympy.expand(evaluate_formula(formula, xs, xk, degree) - orbit) != 0:
                 raise InvariantError(f"power-sum form of class {c} does not hold at n = {size}")
         pieces.append((sol.free_index[c], 0 if perm else k0, sympy.Poly(formula, *gens).as_dict()))
     monomials = sorted({m for _, _, d in pieces for m in d}, reverse=True)

@@ -311,3 +311,18 @@ def test_cubic_init_variance():
     torch.manual_seed(1)
     ys = [cls(dtype=torch.float64)(torch.randn(64, 6, dtype=torch.float64)) for _ in range(600)]
     assert abs(torch.cat(ys).var().item() - 2.0) < 0.25
+
+
+@pytest.mark.parametrize("layer", ["linear", "quadratic"])
+def test_more_invariant_outputs_than_inputs(layer):
+    """Trivial outputs may outnumber the inputs (a wide S_n-invariant hidden layer)."""
+    spec = LayerSpec.build(layer=layer, n=3, output="trivial", outputs=7, with_bias=True)
+    module = invariant.compile(spec)(dtype=torch.float64)
+    x = torch.randn(5, 3, dtype=torch.float64)
+    y = module(x)
+    assert y.shape == (5, 7)
+    torch.testing.assert_close(module(x[:, [2, 0, 1]]), y, rtol=0, atol=1e-12)
+    torch.testing.assert_close(module(x[:, [1, 0, 2]]), y, rtol=0, atol=1e-12)
+    dense = module.__class__(forward_impl="dense", dtype=torch.float64)
+    dense.load_state_dict(module.state_dict())
+    torch.testing.assert_close(dense(x), y, rtol=0, atol=1e-12)  # structured = dense

@@ -77,16 +77,92 @@ def test_localization_quick_writes_everything_and_localizes(localization_runs):
     assert sorted(p.name for p in out.glob("*.png")) == ["ipr.png", "receptive_fields.png"]
 
 
-def test_localization_same_seed_same_results(localization_runs):
-    ra, rb = (json.loads((p / "results.json").read_text()) for p in localization_runs)
-    ra.pop("seconds")
-    rb.pop("seconds")
-    assert ra == rb
-
-
 @pytest.mark.parametrize("args, message", [(["--xi0", "0"], "positive"), (["--n", "1"], "at least 2"),
                                            (["--lr", "-1"], "positive"), (["--lr", "1e4"], "unstable step size")])
 def test_localization_bad_input(tmp_path, args, message):
     result = run("localization.py", "--quick", "--out", str(tmp_path / "o"), *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "o" / "results.json").exists()
+
+
+@pytest.fixture(scope="module")
+def parity_runs(tmp_path_factory):
+    return two_quick_runs(tmp_path_factory, "parity.py", 2)
+
+
+def test_parity_quick_writes_everything(parity_runs):
+    out, _ = parity_runs
+    data = json.loads((out / "results.json").read_text())
+    figures = {f"fig{k}.png" for k in range(2, 10)}
+    assert {p.name for p in out.glob("*.png")} == figures and set(data["figures"]) == figures
+    for run in data["runs"]:
+        assert set(run) >= {"name", "n", "target", "init", "sample_size", "final_train_error", "final_true_error",
+                            "curve", "seeds", "final_true_error_std"}
+        assert len(run["final_true_error_seeds"]) == len(run["seeds"]) == 2
+        assert run["curve"][0]["epoch"] == 0 and run["curve"][-1]["epoch"] == run["epochs"]
+    assert "| note's claim | configuration | our measurement |" in (out / "report.md").read_text()
+    # With h = n^-6 the hidden layer barely moves: frozen and trained runs see the same data and agree.
+    fig2 = {(r["n"], r["target"], r["hidden"]): r for r in data["runs"] if r["figure"] == "fig2"}
+    for (n, target, hidden), r in fig2.items():
+        if hidden == "frozen":
+            assert r["final_train_error_seeds"] == fig2[(n, target, "trained")]["final_train_error_seeds"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--n", "0"], "--n must be at least 1"), (["--sample-size", "0"], "--sample-size must be at least 1"),
+    (["--step-size", "0"], "--step-size must be positive"), (["--step-size", "-0.1"], "--step-size must be positive"),
+    (["--target", "xor"], "unknown target 'xor'"), (["--init", "zeros"], "unknown init 'zeros'"),
+    (["--seeds", "0"], "at least 1")])
+def test_parity_bad_input(tmp_path, args, message):
+    result = run("parity.py", "--out", str(tmp_path / "o"), *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_parity_custom_run(tmp_path):
+    result = run("parity.py", "--n", "6", "--target", "majority", "--init", "random", "--sample-size", "30",
+                 "--step-size", "0.05", "--seeds", "1", "--max-steps", "3000", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert [(r["hidden"], r["step_size"], r["sample_size"]) for r in data["runs"]] == [("frozen", 0.05, 30), ("trained", 0.05, 30)]
+    assert data["runs"][0]["epochs"] == 100
+
+
+@pytest.fixture(scope="module")
+def jacobian_runs(tmp_path_factory):
+    return two_quick_runs(tmp_path_factory, "jacobian.py", 4)
+
+
+def test_jacobian_quick_writes_everything(jacobian_runs):
+    out, _ = jacobian_runs
+    data = json.loads((out / "results.json").read_text())
+    assert {p.name for p in out.glob("*.png")} == set(data["figures"]) == {
+        "fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png"}
+    rows = data["table"]
+    assert {(r["activation"], r["weights"]) for r in rows} == {
+        (a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal")}
+    for r in rows:
+        assert set(r) >= {"activation", "weights", "L", "N", "mean", "variance", "predicted_mean", "predicted_variance"}
+        if r["L"] == 2:  # shallow: the measured mean is near χ^L = 1 even at N = 200
+            assert abs(r["mean"] - r["predicted_mean"]) < 0.1
+    # The derived split of S_n-equivariant Jacobians matches jacrev.
+    assert all(row["max_relative_error"] < 1e-8 for row in data["equivariant"]["rows"])
+    assert "## Table 1" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--sigma-w", "0"], "σ_w must be positive"), (["--sigma-b", "-1"], "σ_b must be non-negative"),
+    (["--activation", "softsign"], "unknown activation 'softsign'"), (["--width", "1"], "--width must be at least 2"),
+    (["--depth", "0"], "--depth must be at least 1"), (["--sigma-w", "3", "--activation", "linear"], "diverges")])
+def test_jacobian_bad_input(tmp_path, args, message):
+    result = run("jacobian.py", "--quick", "--out", str(tmp_path / "o"), *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("fixture", ["localization_runs", "parity_runs", "jacobian_runs"])
+def test_same_seed_same_results_apart_from_the_clock(fixture, request):
+    ra, rb = (json.loads((p / "results.json").read_text()) for p in request.getfixturevalue(fixture))
+    ra.pop("seconds")
+    rb.pop("seconds")
+    assert ra == rb
