@@ -118,7 +118,7 @@ def tied_layer(n: int, width: int):
             rows.append(module_class(dtype=torch.float64).theta.detach())
         return torch.stack(rows)
 
-    return P.tie_from_expansion(sol.expansion()), thetas, spec
+    return P.tie_from_expansion(sol.expansion()), thetas
 
 
 def seed_of(*parts) -> int:
@@ -153,7 +153,7 @@ def simulate(group: list[Config], seeds: list[int], base_seed: int, device: str,
         init_gens.append(torch.Generator().manual_seed(init_seeds[-1]))
     inits = [c.init for c, _ in cells]
     if tied:
-        tie, thetas, _ = tied_layer(n, width)
+        tie, thetas = tied_layer(n, width)
         runs = P.init_runs(n, width, inits, init_gens, device, tie=tie, thetas=thetas(init_seeds))
     else:
         runs = P.init_runs(n, width, inits, init_gens, device)

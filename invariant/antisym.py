@@ -34,6 +34,7 @@ from functools import cache
 import torch
 
 from .errors import InvariantError
+from .runtime import cpp_extension
 
 #: Activation codes understood by the C++ kernel.
 CPP_ACTIVATIONS = {"relu": 0, "tanh": 1, "sigmoid": 2, "softplus": 3, "sin100": 4}
@@ -128,17 +129,6 @@ def required_memory(n: int, rows: int = 1, dtype=torch.float32) -> int:
     return 3 * leaves * torch.finfo(dtype).bits // 8 * rows
 
 
-@cache
-def _cpp_kernel():
-    """The C++ kernel, compiled on first use (cached by torch in its extensions folder)."""
-    from pathlib import Path
-
-    from torch.utils.cpp_extension import load
-
-    source = Path(__file__).with_name("csrc") / "antisym.cpp"
-    return load(name="invariant_antisym", sources=[str(source)], extra_cflags=["-O3", "-march=native"])
-
-
 def choose_backend(x, activation, backend: str = "auto") -> str:
     """``cpp`` for CPU inputs, a named activation and n ≥ 3; else ``torch`` (see module doc)."""
     if backend not in ("auto", "cpp", "torch"):
@@ -150,7 +140,7 @@ def choose_backend(x, activation, backend: str = "auto") -> str:
         if not fits:
             return "torch"
         try:
-            _cpp_kernel()
+            cpp_extension("antisym")
         except (OSError, RuntimeError, ImportError) as exc:  # no compiler or no ninja: say so once
             warnings.warn(f"C++ antisymmetrization kernel unavailable ({exc}); using the torch backend", stacklevel=3)
             return "torch"
@@ -174,7 +164,7 @@ def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24, blocks
         prefixes = _prefixes(n, c)[0]
         lo, hi = blocks if blocks is not None else (0, len(prefixes))
         g = torch.einsum("mid,bjd->bmij", w.double(), x.double()).reshape(batch * m, n, n)
-        per_block = _cpp_kernel().antisymmetrize_rows(g, prefixes[lo:hi].contiguous(), CPP_ACTIVATIONS[activation])
+        per_block = cpp_extension("antisym").antisymmetrize_rows(g, prefixes[lo:hi].contiguous(), CPP_ACTIVATIONS[activation])
         return (per_block.sum(1).reshape(batch, m) @ a.double()).to(x.dtype)
     need = required_memory(n, dtype=x.dtype)
     if need > max_memory:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import cache
 
 import torch
 
 from .errors import InvariantError
+from .runtime import cpp_extension
 
 TARGETS = ("parity", "random", "majority")
 INITS = ("symmetric", "random")
@@ -231,17 +231,6 @@ def sgd_step(runs: Runs, x: torch.Tensor, y: torch.Tensor, h: torch.Tensor, beta
     return update
 
 
-@cache
-def _cpp_kernel():
-    """The C++ epoch loop, compiled on first use (cached by torch in its extensions folder)."""
-    from pathlib import Path
-
-    from torch.utils.cpp_extension import load
-
-    source = Path(__file__).with_name("csrc") / "hinge_sgd.cpp"
-    return load(name="invariant_hinge_sgd", sources=[str(source)], extra_cflags=["-O3", "-march=native"])
-
-
 def choose_backend(device: torch.device, backend: str = "auto") -> str:
     """``cpp`` (the C++ epoch loop) on the CPU when it builds, else ``torch`` (any device)."""
     if backend not in ("auto", "cpp", "torch"):
@@ -252,7 +241,7 @@ def choose_backend(device: torch.device, backend: str = "auto") -> str:
         if device.type != "cpu":
             return "torch"
         try:
-            _cpp_kernel()
+            cpp_extension("hinge_sgd")
         except (OSError, RuntimeError, ImportError) as exc:
             warnings.warn(f"C++ SGD kernel unavailable ({exc}); using the torch backend", stacklevel=3)
             return "torch"
@@ -267,7 +256,7 @@ def run_epochs(runs: Runs, x, y, orders, h, beta, freeze_hidden, backend: str) -
         empty_long = torch.empty(0, dtype=torch.long)
         tie = runs.tie or (empty_long, empty_long, torch.empty(0, dtype=torch.float64))
         theta = runs.theta if runs.theta is not None else torch.empty(0, dtype=torch.float64)
-        return _cpp_kernel().sgd_epochs(runs.W, runs.B, runs.M, runs.b, theta, *tie, x.contiguous(),
+        return cpp_extension("hinge_sgd").sgd_epochs(runs.W, runs.B, runs.M, runs.b, theta, *tie, x.contiguous(),
                                         y.contiguous(), orders.contiguous(), h, beta, freeze_hidden)
     counts = torch.zeros(orders.shape[:2], dtype=torch.long, device=x.device)
     for e in range(orders.shape[0]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from .errors import InvariantError
@@ -28,3 +29,12 @@ def prepare_directory(path: str) -> Path:
     except OSError as exc:
         raise InvariantError(f"cannot create {out}: {exc.strerror}") from None
     return out
+
+
+@cache
+def cpp_extension(stem: str):
+    """The C++ kernel ``csrc/<stem>.cpp``, compiled on first use (cached by torch on disk)."""
+    from torch.utils.cpp_extension import load
+
+    source = Path(__file__).with_name("csrc") / f"{stem}.cpp"
+    return load(name=f"invariant_{stem}", sources=[str(source)], extra_cflags=["-O3", "-march=native"])
