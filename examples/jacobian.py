@@ -59,19 +59,61 @@ def measure(act, weights, width, depths, q_star, networks, inputs, gen, device, 
 
 
 def measure_at(act, weights, width, depths, sw, sb, q, networks, inputs, gen, device, keep_spectra=False):
-    """Per depth: the mean and variance of the JJᵀ eigenvalues (and the eigenvalues) over draws."""
+    """Per depth: the mean and variance of the JJᵀ eigenvalues per network (averaged over its inputs)."""
     per_depth = {L: {"mean": [], "variance": [], "eigenvalues": []} for L in depths}
     for _ in range(networks):
-        layers = J.random_layers(weights, width, max(depths), sw, sb, gen, device)
-        for _ in range(inputs):
-            for L, jac in J.jacobians(layers, fixed_point_input(act, width, q, gen, device), act, set(depths)).items():
-                gram = jac @ jac.T
-                mean = float(torch.trace(gram)) / width
-                per_depth[L]["mean"].append(mean)
-                per_depth[L]["variance"].append(float((gram * gram).sum()) / width - mean**2)
-                if keep_spectra:
-                    per_depth[L]["eigenvalues"].append(torch.linalg.svdvals(jac).cpu().numpy() ** 2)
+        measure_network(act, width, depths, q, J.random_layers(weights, width, max(depths), sw, sb, gen, device),
+                        inputs, gen, device, per_depth, keep_spectra)
     return per_depth
+
+
+def measure_network(act, width, depths, q, layers, inputs, gen, device, per_depth, keep_spectra=False):
+    """Append one network's mean and variance of the JJᵀ eigenvalues, averaged over ``inputs`` inputs at q*."""
+    draws = {L: [] for L in depths}
+    for _ in range(inputs):
+        for L, jac in J.jacobians(layers, fixed_point_input(act, width, q, gen, device), act, set(depths)).items():
+            gram = jac @ jac.T
+            mean = float(torch.trace(gram)) / width
+            draws[L].append((mean, float((gram * gram).sum()) / width - mean**2))
+            if keep_spectra:
+                per_depth[L]["eigenvalues"].append(torch.linalg.svdvals(jac).cpu().numpy() ** 2)
+    for L, pairs in draws.items():
+        per_depth[L]["mean"].append(float(np.mean([m for m, _ in pairs])))
+        per_depth[L]["variance"].append(float(np.mean([v for _, v in pairs])))
+
+
+def measure_table(width, depths, q_star, networks, inputs, gen, device):
+    """Every (φ, W) row of TABLE, each network drawn once per weight kind and rescaled for every φ.
+
+    One standard draw (G or Haar Q, and b⁰) serves all activations: W = σ_w G, b = σ_b b⁰ at
+    each φ's critical point, which is how the cost of the orthogonal samples is shared.
+    Returns {(φ, W): (σ_w, σ_b, q*, per_depth)}.
+    """
+    rows = {(a, w): (*critical(a, q_star if a in ("hard_tanh", "erf") else 1.0),
+                     {L: {"mean": [], "variance": [], "eigenvalues": []} for L in depths}) for a, w in TABLE}
+    for _ in range(networks):
+        for weights in ("gaussian", "orthogonal"):
+            base = J.random_layers(weights, width, max(depths), 1.0, 1.0, gen, device)
+            for (act, kind), (sw, sb, q, per_depth) in rows.items():
+                if kind == weights:
+                    layers = [(sw * w, sb * b) for w, b in base]
+                    measure_network(act, width, depths, q, layers, inputs, gen, device, per_depth)
+    return rows
+
+
+def table_rows(act, weights, width, sw, sb, q, per_depth):
+    """Table entries: measured mean and variance beside the prediction; standard errors over networks."""
+    rows = []
+    for L, per in per_depth.items():
+        pm, pv = J.predicted_moments(act, weights, sw, q, L)
+        networks = len(per["mean"])
+        rows.append({"activation": act, "weights": weights, "L": L, "N": width,
+                     "mean": float(np.mean(per["mean"])), "variance": float(np.mean(per["variance"])),
+                     "predicted_mean": pm, "predicted_variance": pv,
+                     "mean_se": float(np.std(per["mean"]) / math.sqrt(networks)),
+                     "variance_se": float(np.std(per["variance"]) / math.sqrt(networks)),
+                     "sigma_w": sw, "sigma_b": sb, "q_star": q, "networks": networks})
+    return rows
 
 
 def phase_diagram(out_points=(36, 26)):
@@ -215,25 +257,28 @@ def report(res) -> str:
     cfg = res["config"]
     lines = [
         "# Jacobian spectra (note 004)", "",
-        f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {res['seconds']:.0f} s on {res['device']}. "
-        f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row, "
-        f"q* = {cfg['q_star']} for hard tanh and erf (σ_w, σ_b from χ = 1), q* = 1 for linear and ReLU.", "",
+        (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {res['seconds']:.0f} s on {res['device']}. "
+        f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row (one standard draw per "
+        "network and weight kind, rescaled to each φ's critical point, so rows share their draws; ± is the standard "
+        "error over networks), "
+        f"q* = {cfg['q_star']} for hard tanh and erf (σ_w, σ_b from χ = 1), q* = 1 for linear and ReLU."), "",
         "## Table 1: mean and variance of the JJᵀ eigenvalues at criticality", "",
-        "| φ | W | L | N | measured mean | χ^L | rel. err. | measured variance | predicted | rel. err. |",
+        "| φ | W | L | N | measured mean ± SE | χ^L | rel. err. | measured variance ± SE | predicted | rel. err. |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["table"]:
         em = abs(r["mean"] / r["predicted_mean"] - 1)
-        ev = abs(r["variance"] / r["predicted_variance"] - 1) if r["predicted_variance"] > 0 else float("nan")
-        lines.append(f"| {r['activation']} | {r['weights']} | {r['L']} | {r['N']} | {r['mean']:.4f} | "
-                     f"{r['predicted_mean']:.4f} | {em:.1%} | {r['variance']:.4f} | {r['predicted_variance']:.4f} | {ev:.1%} |")
+        ev = f"{abs(r['variance'] / r['predicted_variance'] - 1):.1%}" if r["predicted_variance"] > 0 else "— (isometry)"
+        lines.append(f"| {r['activation']} | {r['weights']} | {r['L']} | {r['N']} | {r['mean']:.4f} ± {r['mean_se']:.4f} | "
+                     f"{r['predicted_mean']:.4f} | {em:.1%} | {r['variance']:.4f} ± {r['variance_se']:.4f} | "
+                     f"{r['predicted_variance']:.4f} | {ev} |")
     targets = [r for r in res["table"] if r["L"] <= 32 and (r["activation"], r["weights"]) in
                (("relu", "gaussian"), ("relu", "orthogonal"), ("linear", "gaussian"))]
     ok_mean = all(abs(r["mean"] / r["predicted_mean"] - 1) <= 0.05 for r in targets)
     ok_var = all(abs(r["variance"] / r["predicted_variance"] - 1) <= 0.15 for r in targets)
     lines += [
-        "", f"Targets (ReLU both kinds and linear Gaussian, L ≤ 32, N = {cfg['width']}): mean within 5% of χ^L: "
-        f"**{'met' if ok_mean else 'not met'}**; variance within 15%: **{'met' if ok_var else 'not met'}**.", "",
+        "", (f"Targets (ReLU both kinds and linear Gaussian, L ≤ 32, N = {cfg['width']}): mean within 5% of χ^L: "
+        f"**{'met' if ok_mean else 'not met'}**; variance within 15%: **{'met' if ok_var else 'not met'}**."), "",
         "## The note's claims", "", "| note's claim | our measurement |", "|---|---|",
     ]
     line = res["phase_diagram"]["critical_line"]
@@ -245,21 +290,31 @@ def report(res) -> str:
                      f"L = {d['L']}) | density + atoms: mean {d['mean']:.4f} (χ^L = {d['predicted_mean']:.4f}), variance "
                      f"{d['variance']:.4f} (predicted {d['predicted_variance']:.4f}) |")
     lines += [
-        "| linear Gaussian and ReLU spectra spread with depth; erf and hard tanh stay better conditioned | fig2; "
-        "variances in the table grow like L(μ₂/μ₁² - 1 - s₁) |",
+        ("| linear Gaussian and ReLU spectra spread with depth; erf and hard tanh stay better conditioned | fig2; "
+        "variances in the table grow like L(μ₂/μ₁² - 1 - s₁) |"),
         "| for ReLU the distribution of φ'(h) does not depend on q* | fig3: φ' ∈ {0, 1} with P = 1/2 at every q* |", "",
         "## Where finite width shows", "",
-        "The free-probability prediction is an N → ∞ statement at fixed L. At fixed N the spectrum of a deep product "
-        "concentrates its mass in few large eigenvalues whose fluctuations grow with L/N; the variance, a fourth "
-        "moment of J, is the first to miss (see the L = 128 rows of the full run, where available) while the mean "
-        "stays exact in expectation (E‖J‖²_F/N = χ^L holds at any width for Gaussian weights).", "",
+        ("The free-probability prediction is an N → ∞ statement at fixed L; at fixed N the corrections grow with L/N. "
+        "The mean is exact in expectation at any width for Gaussian weights (E‖J‖²_F/N = χ^L), but each draw's "
+        "mean carries a random scale (for ReLU, the product over layers of twice the active fraction, whose log has "
+        "variance ≈ L/N), so its spread over draws grows with depth. The variance is a fourth moment of J and "
+        "picks up that scale squared, so it is biased upward at finite width. Moments of the spectra of fig2 "
+        f"({cfg['width']} wide, one network, two inputs each, so noisy), up to the deepest L:"), "",
+        "| φ | W | L | measured mean | χ^L | measured variance | predicted | variance ratio |", "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in res["spectra_moments"]:
+        ratio = r["variance"] / r["predicted_variance"] if r["predicted_variance"] > 0 else float("nan")
+        lines.append(f"| {r['activation']} | {r['weights']} | {r['L']} | {r['mean']:.4f} | {r['predicted_mean']:.4f} | "
+                     f"{r['variance']:.4g} | {r['predicted_variance']:.4g} | {ratio:.3f} |")
+    lines += [
+        "",
         "## Beyond the note: S_n-equivariant layers", "",
-        f"invariant derives {res['equivariant']['classes']} weight classes for the S_n-equivariant linear layer, i.e. "
+        (f"invariant derives {res['equivariant']['classes']} weight classes for the S_n-equivariant linear layer, i.e. "
         "W = αI + β11ᵀ. Such W commute with the projector onto 1, so J = Π D^ℓ W^ℓ splits whenever D^ℓ is scalar "
         "(a symmetric input, or a linear network): singular value Π|d_ℓ α_ℓ| on 1⊥ (n - 1 times) and Π|d_ℓ(α_ℓ + nβ_ℓ)| "
         "on 1. The mean squared singular values per layer are χ_⊥ = E[α²] and χ_1 = E[(α + nβ)²] (times E d²), so "
         "criticality needs both equal to 1; the isometric choices are α = ±1 with β = 0 or β = -2α/n "
-        "(the Householder reflection I - (2/n)11ᵀ).", "",
+        "(the Householder reflection I - (2/n)11ᵀ)."), "",
         "| init | φ | σ on 1⊥ | σ on 1 | χ_⊥ | χ_1 | max |measured - derived| / largest σ |", "|---|---|---|---|---|---|---|",
     ]
     for r in res["equivariant"]["rows"]:
@@ -311,50 +366,43 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         spectrum_depths = [L for L in (2, 8, 32, 128) if L <= top] or [top]
         table_depths = [L for L in (2, 8, 32) if L <= top] or [top]
-        networks, inputs = (3, 2) if args.quick else (6, 2)
+        networks, inputs = (6, 1) if args.quick else (96, 1)
         res = {"quick": args.quick, "seed": args.seed, "device": device,
                "config": {"width": width, "spectrum_depths": spectrum_depths, "table_depths": table_depths,
                           "table_networks": networks, "table_inputs": inputs, "q_star": args.q_star,
                           "phi_prime_q": [0.1, 0.5, 1.0, 4.0]}}
         res["phase_diagram"] = phase_diagram((24, 16) if args.quick else (48, 32))
-        jobs = [("table", a, w) for a, w in TABLE] + [("spectra", a, w) for a, w in SPECTRA]
-        table, spectra, densities, checks = [], {}, {}, []
-        for kind, act, weights in tqdm(jobs, desc="networks", disable=not sys.stderr.isatty()):
+        table, spectra, densities, checks, deep = [], {}, {}, [], []
+        for (act, weights), (sw, sb, q, per) in measure_table(width, table_depths, args.q_star, networks, inputs, gen,
+                                                              device).items():
+            table += table_rows(act, weights, width, sw, sb, q, per)
+        for act, weights in tqdm(SPECTRA, desc="spectra", disable=not sys.stderr.isatty()):
             q0 = args.q_star if act in ("hard_tanh", "erf") else 1.0
-            if kind == "table":
-                sw, sb, q, per = measure(act, weights, width, table_depths, q0, networks, inputs, gen, device)
-                for L in table_depths:
-                    pm, pv = J.predicted_moments(act, weights, sw, q, L)
-                    table.append({"activation": act, "weights": weights, "L": L, "N": width,
-                                  "mean": float(np.mean(per[L]["mean"])), "variance": float(np.mean(per[L]["variance"])),
-                                  "predicted_mean": pm, "predicted_variance": pv,
-                                  "mean_se": float(np.std(per[L]["mean"]) / math.sqrt(len(per[L]["mean"]))),
-                                  "sigma_w": sw, "sigma_b": sb, "q_star": q, "draws": len(per[L]["mean"])})
-            else:
-                sw, sb, q, per = measure(act, weights, width, spectrum_depths, q0, 1, 2, gen, device, keep_spectra=True)
-                spectra[(act, weights)] = {L: per[L]["eigenvalues"] for L in spectrum_depths}
-                for L in spectrum_depths:
-                    lam = np.geomspace(1e-12, 1e5, 300 if act == "erf" else 1500)
-                    rho = J.spectral_density(act, weights, sw, q, L, lam, eta=1e-12)
-                    densities[(act, weights, L)] = (lam, rho)
-                    atoms = J.spectral_atoms(act, weights, sw, q, L)
-                    m1 = float(np.trapezoid(rho * lam**2, np.log(lam))) + sum(a * m for a, m in atoms)
-                    m2 = float(np.trapezoid(rho * lam**3, np.log(lam))) + sum(a * a * m for a, m in atoms)
-                    pm, pv = J.predicted_moments(act, weights, sw, q, L)
-                    checks.append({"activation": act, "weights": weights, "L": L, "mean": m1, "variance": m2 - m1**2,
-                                   "predicted_mean": pm, "predicted_variance": pv, "atoms": atoms})
+            sw, sb, q, per = measure(act, weights, width, spectrum_depths, q0, 1, 2, gen, device, keep_spectra=True)
+            spectra[(act, weights)] = {L: per[L]["eigenvalues"] for L in spectrum_depths}
+            for L in spectrum_depths:
+                lam = np.geomspace(1e-12, 1e5, 300 if act == "erf" else 1500)
+                rho = J.spectral_density(act, weights, sw, q, L, lam, eta=1e-12)
+                densities[(act, weights, L)] = (lam, rho)
+                atoms = J.spectral_atoms(act, weights, sw, q, L)
+                m1 = float(np.trapezoid(rho * lam**2, np.log(lam))) + sum(a * m for a, m in atoms)
+                m2 = float(np.trapezoid(rho * lam**3, np.log(lam))) + sum(a * a * m for a, m in atoms)
+                pm, pv = J.predicted_moments(act, weights, sw, q, L)
+                measured = [(float(ev.mean()), float(ev.var())) for ev in spectra[(act, weights)][L]]
+                deep.append({"activation": act, "weights": weights, "L": L, "N": width,
+                             "mean": float(np.mean([m for m, _ in measured])),
+                             "variance": float(np.mean([v for _, v in measured])),
+                             "predicted_mean": pm, "predicted_variance": pv, "draws": len(measured)})
+                checks.append({"activation": act, "weights": weights, "L": L, "mean": m1, "variance": m2 - m1**2,
+                               "predicted_mean": pm, "predicted_variance": pv, "atoms": atoms})
         if extra is not None:
             act, sw, sb, q = extra
             for weights in ("gaussian", "orthogonal"):
                 per = measure_at(act, weights, width, table_depths, sw, sb, q, networks, inputs, gen, device)
-                for L in table_depths:
-                    pm, pv = J.predicted_moments(act, weights, sw, q, L)
-                    table.append({"activation": act, "weights": weights, "L": L, "N": width,
-                                  "mean": float(np.mean(per[L]["mean"])), "variance": float(np.mean(per[L]["variance"])),
-                                  "predicted_mean": pm, "predicted_variance": pv, "sigma_w": sw, "sigma_b": sb,
-                                  "q_star": q, "draws": len(per[L]["mean"]), "extra": True})
+                table += [dict(row, extra=True) for row in table_rows(act, weights, width, sw, sb, q, per)]
         res["table"] = table
         res["density_checks"] = checks
+        res["spectra_moments"] = deep
         res["spectra_summary"] = [{"activation": a, "weights": w, "L": L,
                                    "median_singular_value": float(np.median(np.sqrt(np.concatenate(spectra[(a, w)][L])))),
                                    "max_singular_value": float(np.sqrt(np.concatenate(spectra[(a, w)][L]).max()))}

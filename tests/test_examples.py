@@ -112,7 +112,7 @@ def test_parity_quick_writes_everything(parity_runs):
     (["--n", "0"], "--n must be at least 1"), (["--sample-size", "0"], "--sample-size must be at least 1"),
     (["--step-size", "0"], "--step-size must be positive"), (["--step-size", "-0.1"], "--step-size must be positive"),
     (["--target", "xor"], "unknown target 'xor'"), (["--init", "zeros"], "unknown init 'zeros'"),
-    (["--seeds", "0"], "at least 1")])
+    (["--seeds", "0"], "at least 1"), (["--min-epochs", "-1"], "--min-epochs at least 0")])
 def test_parity_bad_input(tmp_path, args, message):
     result = run("parity.py", "--out", str(tmp_path / "o"), *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
@@ -126,6 +126,10 @@ def test_parity_custom_run(tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert [(r["hidden"], r["step_size"], r["sample_size"]) for r in data["runs"]] == [("frozen", 0.05, 30), ("trained", 0.05, 30)]
     assert data["runs"][0]["epochs"] == 100
+    longer = run("parity.py", "--n", "6", "--sample-size", "30", "--seeds", "1", "--max-steps", "3000",
+                 "--min-epochs", "150", "--out", str(tmp_path / "longer"))
+    assert longer.returncode == 0, longer.stderr
+    assert json.loads((tmp_path / "longer" / "results.json").read_text())["runs"][0]["epochs"] == 150
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +149,12 @@ def test_jacobian_quick_writes_everything(jacobian_runs):
         assert set(r) >= {"activation", "weights", "L", "N", "mean", "variance", "predicted_mean", "predicted_variance"}
         if r["L"] == 2:  # shallow: the measured mean is near χ^L = 1 even at N = 200
             assert abs(r["mean"] - r["predicted_mean"]) < 0.1
+        assert r["networks"] == data["config"]["table_networks"] and r["mean_se"] >= 0 and r["variance_se"] >= 0
+        if (r["activation"], r["weights"]) == ("linear", "orthogonal"):  # an isometry at every depth
+            assert abs(r["mean"] - 1) < 1e-12 and abs(r["variance"]) < 1e-10
+    assert {(r["activation"], r["weights"], r["L"]) for r in data["spectra_moments"]} == {
+        (a, w, L) for a, w in (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"),
+                               ("erf", "orthogonal")) for L in data["config"]["spectrum_depths"]}
     # The derived split of S_n-equivariant Jacobians matches jacrev.
     assert all(row["max_relative_error"] < 1e-8 for row in data["equivariant"]["rows"])
     assert "## Table 1" in (out / "report.md").read_text()

@@ -173,6 +173,33 @@ def test_cpp_and_torch_backends_agree(tied):
         torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-12)
 
 
+def test_backends_agree_when_a_run_starts_at_a_fixed_point():
+    """Run 0 represents its target (Lemma 2, scaled so y N(x) = 5 > β): no update in any epoch."""
+    n, m = 6, 40
+    gen = torch.Generator().manual_seed(3)
+    table = P.target_table("parity", n, gen)
+    W, B, M, b = P.relu_representation(table > 0)
+    rest = P.init_runs(n, n + 3, ["symmetric", "random"], [torch.Generator().manual_seed(s) for s in range(2)])
+
+    def batch():
+        return P.Runs(torch.stack([W, rest.W[0], rest.W[1]]), torch.stack([B, rest.B[0], rest.B[1]]),
+                      torch.stack([10 * M, rest.M[0], rest.M[1]]), torch.stack([10 * b, rest.b[0], rest.b[1]]))
+
+    a, c = batch(), batch()
+    x = P.sample_cube((3, m), n, gen)
+    y = P.labels(table, x)
+    orders = torch.argsort(torch.rand(25, 3, m, generator=gen), dim=2)
+    h = torch.tensor([0.1, 1e-3, 0.01], dtype=torch.float64)
+    beta, freeze = torch.tensor([1.0, 0.5, 0.5], dtype=torch.float64), torch.zeros(3, dtype=torch.bool)
+    counts_cpp = P.run_epochs(a, x, y, orders, h, beta, freeze, "cpp")
+    counts_torch = P.run_epochs(c, x, y, orders, h, beta, freeze, "torch")
+    assert torch.equal(counts_cpp, counts_torch)
+    assert int(counts_cpp[:, 0].abs().sum()) == 0 and int(counts_cpp[:, 1:].sum()) > 0
+    assert torch.equal(a.M[0], 10 * M) and torch.equal(a.W[0], W)
+    for p, q in zip((a.W, a.B, a.M, a.b), (c.W, c.B, c.M, c.b)):
+        torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-12)
+
+
 def test_training_reaches_a_fixed_point_and_the_curve_stays_exact():
     n, m = 6, 60
     gen = torch.Generator().manual_seed(4)

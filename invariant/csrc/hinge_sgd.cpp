@@ -2,12 +2,16 @@
 //
 // The same arithmetic as invariant.parity.sgd_step, step for step and in the same order of
 // samples (given as `orders`), without a Python round trip per sample. Runs are independent,
-// so they are split across threads. A tied hidden layer keeps its flat weights (W, B) = E theta
+// so threads take them one at a time. A run whose epoch made no update is at a fixed point
+// (every sample has y N(x) > beta, in any order), so its later epochs are skipped: count 0. A tied hidden layer keeps its flat weights (W, B) = E theta
 // with E sparse: entry e adds coeff[e] * theta[param[e]] to flat[pos[e]].
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 torch::Tensor sgd_epochs(torch::Tensor W, torch::Tensor B, torch::Tensor M, torch::Tensor b, torch::Tensor theta,
@@ -27,9 +31,10 @@ torch::Tensor sgd_epochs(torch::Tensor W, torch::Tensor B, torch::Tensor M, torc
   const bool* fp = freeze.data_ptr<bool>();
   const int64_t* op = orders.data_ptr<int64_t>();
   int64_t* up = updates.data_ptr<int64_t>();
-  at::parallel_for(0, R, 1, [&](int64_t r0, int64_t r1) {
+  std::atomic<int64_t> next{0};
+  auto work = [&]() {
     std::vector<double> pre(H), back(H), grad(tied ? H * n + H : 0);
-    for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t r = next++; r < R; r = next++) {
       double *w = Wp + r * H * n, *bias = Bp + r * H, *mo = Mp + r * H, *th = tied ? Tp + r * k : nullptr;
       for (int64_t e = 0; e < E; ++e) {
         int64_t count = 0;
@@ -76,9 +81,16 @@ torch::Tensor sgd_epochs(torch::Tensor W, torch::Tensor B, torch::Tensor M, torc
           }
         }
         up[e * R + r] = count;
+        if (count == 0) break;
       }
     }
-  });
+  };
+  // Plain threads (no second OpenMP runtime beside torch's).
+  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), R));
+  std::vector<std::thread> pool;
+  for (int64_t k = 1; k < workers; ++k) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
   return updates;
 }
 
