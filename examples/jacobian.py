@@ -10,6 +10,7 @@ Sections (DIR/report.md sets each claim of the note beside our figure):
         erf orthogonal), depths 2, 8, 32, 128 (quick: 2, 8, 32), with the free-probability density
   fig3  distributions of φ'(h), h ~ N(0, q*), for the four nonlinearities
   table mean and variance of the JJᵀ eigenvalues against χ^L and χ^{2L} L (μ₂/μ₁² - 1 - s₁)
+  fig5  where finite width shows: ReLU at the deepest table depth, widths 50 to 400 and N
   fig4  beyond the note: networks of the S_n-equivariant layers W = αI + β11ᵀ derived by invariant
 
     python examples/jacobian.py [--quick] [--seed 0] [--device auto] --out DIR
@@ -113,6 +114,17 @@ def table_rows(act, weights, width, sw, sb, q, per_depth):
                      "mean_se": float(np.std(per["mean"]) / math.sqrt(networks)),
                      "variance_se": float(np.std(per["variance"]) / math.sqrt(networks)),
                      "sigma_w": sw, "sigma_b": sb, "q_star": q, "networks": networks})
+    return rows
+
+
+def width_scan(widths, depth, networks, gen, device):
+    """ReLU at criticality, both weight kinds, fixed depth: table rows at each width (finite-N bias vs L/N)."""
+    sw, sb, q = critical("relu", 1.0)
+    rows = []
+    for width in tqdm(widths, desc="width scan", disable=not sys.stderr.isatty()):
+        for weights in ("gaussian", "orthogonal"):
+            per = measure_at("relu", weights, width, [depth], sw, sb, q, networks, 1, gen, device)
+            rows += table_rows("relu", weights, width, sw, sb, q, per)
     return rows
 
 
@@ -250,7 +262,37 @@ def figures(out, res, spectra, densities):
     fig.tight_layout()
     fig.savefig(out / "fig4_equivariant.png", dpi=100)
     plt.close(fig)
-    return ["fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    ticks = sorted({r["L"] / r["N"] for w in ("gaussian", "orthogonal") for r in scan_rows(res, w)})
+    for weights, marker in (("gaussian", "o"), ("orthogonal", "s")):
+        rows = scan_rows(res, weights)
+        x = [r["L"] / r["N"] for r in rows]
+        for ax, key in zip(axes, ("mean", "variance")):
+            ax.errorbar(x, [r[key] / r[f"predicted_{key}"] - 1 for r in rows],
+                        [r[f"{key}_se"] / r[f"predicted_{key}"] for r in rows], fmt=marker + "-", capsize=3,
+                        label=f"ReLU, {weights}")
+    for ax, key in zip(axes, ("mean", "variance")):
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("L / N")
+        ax.set_ylabel(f"measured / predicted {key} - 1")
+        ax.set_title(f"{key} of JJᵀ eigenvalues, L = {res['config']['scan_depth']}, ± SE", fontsize=10)
+        ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "fig5_width_scan.png", dpi=100)
+    plt.close(fig)
+    return ["fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png",
+            "fig5_width_scan.png"]
+
+
+def scan_rows(res, weights):
+    """Width-scan rows of one weight kind plus the main table's row at the same depth, by width."""
+    depth = res["config"]["scan_depth"]
+    rows = [r for r in res["width_scan"] + res["table"] if r["activation"] == "relu" and r["weights"] == weights
+            and r["L"] == depth and not r.get("extra")]
+    return sorted(rows, key=lambda r: r["N"])
 
 
 def report(res) -> str:
@@ -295,11 +337,27 @@ def report(res) -> str:
         "| for ReLU the distribution of φ'(h) does not depend on q* | fig3: φ' ∈ {0, 1} with P = 1/2 at every q* |", "",
         "## Where finite width shows", "",
         ("The free-probability prediction is an N → ∞ statement at fixed L; at fixed N the corrections grow with L/N. "
-        "The mean is exact in expectation at any width for Gaussian weights (E‖J‖²_F/N = χ^L), but each draw's "
-        "mean carries a random scale (for ReLU, the product over layers of twice the active fraction, whose log has "
-        "variance ≈ L/N), so its spread over draws grows with depth. The variance is a fourth moment of J and "
-        "picks up that scale squared, so it is biased upward at finite width. Moments of the spectra of fig2 "
-        f"({cfg['width']} wide, one network, two inputs each, so noisy), up to the deepest L:"), "",
+        "For ReLU with σ_b = 0 the mean is exact in expectation at any width, for both weight kinds: a layer's gain "
+        "‖D W v‖²/‖v‖² has conditional mean 1 given the past (Gaussian W: W v is Gaussian; Haar W: W x̂ is uniform on "
+        "the sphere and W maps x̂⊥ onto its complement at random), so a ReLU mean off χ^L is sampling error. Each "
+        "network's mean carries a random scale whose log has variance of order L/N, so the spread over networks grows "
+        "with depth. For erf and hard tanh with Gaussian weights q^ℓ also wanders around q* (‖W x‖² fluctuates by "
+        "O(N^-1/2) a layer, where orthogonal W keeps it), and χ(q^ℓ) is biased at second order, so their means drift "
+        "by O(L/N): the erf-Gaussian rows at L = 32 above. The variance is a fourth moment of J and its finite-width "
+        "correction is an upward bias growing with L/N. Width scan at "
+        f"L = {cfg['scan_depth']} ({cfg['scan_networks']} networks per width; the last row of each kind is the table's, "
+        f"with {cfg['table_networks']} networks), fig5:"), "",
+        "| W | N | L/N | networks | measured mean ± SE | χ^L | measured variance ± SE | predicted | variance excess |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for weights in ("gaussian", "orthogonal"):
+        for r in scan_rows(res, weights):
+            lines.append(f"| {weights} | {r['N']} | {r['L'] / r['N']:.3f} | {r['networks']} | {r['mean']:.4f} ± "
+                         f"{r['mean_se']:.4f} | {r['predicted_mean']:.4f} | {r['variance']:.2f} ± {r['variance_se']:.2f} | "
+                         f"{r['predicted_variance']:.2f} | {r['variance'] / r['predicted_variance'] - 1:+.1%} |")
+    lines += [
+        "", (f"Moments of the spectra of fig2 ({cfg['width']} wide, one network, two inputs each, so noisy), up to the "
+             "deepest L:"), "",
         "| φ | W | L | measured mean | χ^L | measured variance | predicted | variance ratio |", "|---|---|---|---|---|---|---|---|",
     ]
     for r in res["spectra_moments"]:
@@ -367,9 +425,12 @@ def main(argv=None) -> int:
         spectrum_depths = [L for L in (2, 8, 32, 128) if L <= top] or [top]
         table_depths = [L for L in (2, 8, 32) if L <= top] or [top]
         networks, inputs = (6, 1) if args.quick else (96, 1)
+        scan_widths, scan_networks = ((25, 50), 40) if args.quick else ((50, 100, 200, 400), 400)
+        scan_widths = tuple(n for n in scan_widths if n < width)
         res = {"quick": args.quick, "seed": args.seed, "device": device,
                "config": {"width": width, "spectrum_depths": spectrum_depths, "table_depths": table_depths,
                           "table_networks": networks, "table_inputs": inputs, "q_star": args.q_star,
+                          "scan_widths": list(scan_widths), "scan_depth": max(table_depths), "scan_networks": scan_networks,
                           "phi_prime_q": [0.1, 0.5, 1.0, 4.0]}}
         res["phase_diagram"] = phase_diagram((24, 16) if args.quick else (48, 32))
         table, spectra, densities, checks, deep = [], {}, {}, [], []
@@ -385,8 +446,7 @@ def main(argv=None) -> int:
                 rho = J.spectral_density(act, weights, sw, q, L, lam, eta=1e-12)
                 densities[(act, weights, L)] = (lam, rho)
                 atoms = J.spectral_atoms(act, weights, sw, q, L)
-                m1 = float(np.trapezoid(rho * lam**2, np.log(lam))) + sum(a * m for a, m in atoms)
-                m2 = float(np.trapezoid(rho * lam**3, np.log(lam))) + sum(a * a * m for a, m in atoms)
+                _, m1, m2 = J.density_moments(act, weights, sw, q, L)
                 pm, pv = J.predicted_moments(act, weights, sw, q, L)
                 measured = [(float(ev.mean()), float(ev.var())) for ev in spectra[(act, weights)][L]]
                 deep.append({"activation": act, "weights": weights, "L": L, "N": width,
@@ -401,6 +461,7 @@ def main(argv=None) -> int:
                 per = measure_at(act, weights, width, table_depths, sw, sb, q, networks, inputs, gen, device)
                 table += [dict(row, extra=True) for row in table_rows(act, weights, width, sw, sb, q, per)]
         res["table"] = table
+        res["width_scan"] = width_scan(scan_widths, max(table_depths), scan_networks, gen, device)
         res["density_checks"] = checks
         res["spectra_moments"] = deep
         res["spectra_summary"] = [{"activation": a, "weights": w, "L": L,

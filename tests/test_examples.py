@@ -141,7 +141,8 @@ def test_jacobian_quick_writes_everything(jacobian_runs):
     out, _ = jacobian_runs
     data = json.loads((out / "results.json").read_text())
     assert {p.name for p in out.glob("*.png")} == set(data["figures"]) == {
-        "fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png"}
+        "fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png",
+        "fig5_width_scan.png"}
     rows = data["table"]
     assert {(r["activation"], r["weights"]) for r in rows} == {
         (a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal")}
@@ -155,6 +156,14 @@ def test_jacobian_quick_writes_everything(jacobian_runs):
     assert {(r["activation"], r["weights"], r["L"]) for r in data["spectra_moments"]} == {
         (a, w, L) for a, w in (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"),
                                ("erf", "orthogonal")) for L in data["config"]["spectrum_depths"]}
+    # The density found from the master equation carries the closed-form moments (Table 1).
+    for d in data["density_checks"]:
+        assert d["mean"] == pytest.approx(d["predicted_mean"], rel=1e-3)
+        assert d["variance"] == pytest.approx(d["predicted_variance"], rel=1e-3)
+    cfg = data["config"]
+    assert sorted((r["N"], r["weights"]) for r in data["width_scan"]) == sorted(
+        (n, w) for n in cfg["scan_widths"] for w in ("gaussian", "orthogonal"))
+    assert all(r["L"] == cfg["scan_depth"] and r["networks"] == cfg["scan_networks"] for r in data["width_scan"])
     # The derived split of S_n-equivariant Jacobians matches jacrev.
     assert all(row["max_relative_error"] < 1e-8 for row in data["equivariant"]["rows"])
     assert "## Table 1" in (out / "report.md").read_text()

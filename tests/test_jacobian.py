@@ -76,17 +76,26 @@ def test_marchenko_pastur_is_depth_one_linear_gaussian():
 
 
 @pytest.mark.parametrize("name, weights, L", [("relu", "gaussian", 8), ("linear", "gaussian", 4),
-                                              ("hard_tanh", "orthogonal", 2), ("relu", "orthogonal", 8)])
+                                              ("hard_tanh", "orthogonal", 2), ("relu", "orthogonal", 8),
+                                              ("relu", "orthogonal", 1), ("hard_tanh", "gaussian", 32)])
 def test_density_moments_match_the_s_transform(name, weights, L):
     sw, q = {"relu": (math.sqrt(2), 1.0), "linear": (1.0, 1.0)}.get(name, (None, 0.5))
     sw = sw or J.critical_point(name, q)[0]
-    lam = np.geomspace(1e-12, 1e4, 1500)
-    rho = J.spectral_density(name, weights, sw, q, L, lam, eta=1e-12)
-    atoms = J.spectral_atoms(name, weights, sw, q, L)
-    m1 = np.trapezoid(rho * lam**2, np.log(lam)) + sum(a * m for a, m in atoms)
-    m2 = np.trapezoid(rho * lam**3, np.log(lam)) + sum(a * a * m for a, m in atoms)
+    _, m1, m2 = J.density_moments(name, weights, sw, q, L)
     mean, var = J.predicted_moments(name, weights, sw, q, L)
-    assert m1 == pytest.approx(mean, rel=0.01) and m2 - m1**2 == pytest.approx(var, rel=0.02)
+    assert m1 == pytest.approx(mean, rel=1e-4) and m2 - m1**2 == pytest.approx(var, rel=1e-4)
+
+
+def test_two_layer_relu_orthogonal_is_half_an_arcsine_law():
+    """Oracle: JJᵀ = 4 P Q P for free projections of trace ½, so ρ = 1/(2π√(λ(4 - λ))) on (0, 4) and ½ at 0."""
+    lam = np.concatenate([np.linspace(0.01, 3.99, 50), [3.9999, 4.01, 6.0]])
+    rho = J.spectral_density("relu", "orthogonal", math.sqrt(2), 1.0, 2, lam, eta=1e-12)
+    inside = lam < 4
+    exact = np.zeros_like(lam)
+    exact[inside] = 1 / (2 * math.pi * np.sqrt(lam[inside] * (4 - lam[inside])))
+    np.testing.assert_allclose(rho, exact, rtol=1e-8, atol=1e-8)
+    m0, m1, m2 = J.density_moments("relu", "orthogonal", math.sqrt(2), 1.0, 2)
+    assert (m0, m1, m2) == pytest.approx((0.5, 1.0, 3.0), rel=1e-4)  # arcsine on [0, 4]: E λ = 2, E λ² = 6
 
 
 def test_linear_orthogonal_is_one_atom():
@@ -127,6 +136,18 @@ def test_mean_squared_singular_value_is_chi_to_the_L_at_any_width():
     assert abs(np.mean(vals) - 1.0) < 4 * np.std(vals) / math.sqrt(len(vals))
 
 
+def test_relu_orthogonal_mean_is_one_at_any_width():
+    """E tr(JJᵀ)/N = 1 for Haar W, σ_w² = 2, σ_b = 0: given the past, Wx̂ = ĥ is uniform on the sphere
+    and W maps x̂⊥ onto ĥ⊥ at random, so each layer's gain has conditional mean 2(a²/2 + (1 - a²)/2) = 1."""
+    gen = torch.Generator().manual_seed(3)
+    vals = []
+    for _ in range(400):
+        layers = J.random_layers("orthogonal", 24, 8, math.sqrt(2), 0.0, gen)
+        jac = J.jacobians(layers, torch.randn(24, generator=gen, dtype=torch.float64), "relu", {8})[8]
+        vals.append(float((jac**2).sum()) / 24)
+    assert abs(np.mean(vals) - 1.0) < 4 * np.std(vals) / math.sqrt(len(vals))
+
+
 def test_bad_input():
     with pytest.raises(InvariantError, match="σ_w must be positive"):
         J.fixed_point("tanh", 0.0, 0.1)
@@ -142,6 +163,8 @@ def test_bad_input():
         J.fixed_point("linear", 1.5, 0.0)
     with pytest.raises(InvariantError, match="unknown weights"):
         J.s1("uniform")
+    with pytest.raises(InvariantError, match="use d2_distribution"):
+        J.density_moments("erf", "orthogonal", 1.5, 0.5, 1)
 
 
 def test_custom_activation_with_derivative():
