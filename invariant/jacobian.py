@@ -307,7 +307,8 @@ def density_moments(act, weights: str, sigma_w: float, q_star: float, depth: int
     u = np.linspace(math.log(lo), math.log(hi), points)
     g = integrands(u)
     a, b, ga, gb = u[:-1], u[1:], g[:, :-1], g[:, 1:]
-    scale = np.trapezoid(g, u, axis=1) + sum(mass * np.array([1.0, lam0, lam0**2]) for lam0, mass in atoms)
+    atom_moments = sum((mass * np.array([1.0, lam0, lam0**2]) for lam0, mass in atoms), np.zeros(3))
+    scale = np.trapezoid(g, u, axis=1) + atom_moments
     threshold = tol * np.maximum(np.abs(scale), 1e-300)[:, None] / points
     total = np.zeros(3)
     while True:
@@ -322,9 +323,7 @@ def density_moments(act, weights: str, sigma_w: float, q_star: float, depth: int
         a, b = np.concatenate([a[split], mid[split]]), np.concatenate([mid[split], b[split]])
         ga = np.concatenate([ga[:, split], gm[:, split]], axis=1)
         gb = np.concatenate([gm[:, split], gb[:, split]], axis=1)
-    for lam0, mass in atoms:
-        total += mass * np.array([1.0, lam0, lam0**2])
-    return tuple(float(t) for t in total)
+    return tuple(float(t) for t in total + atom_moments)
 
 
 def torch_activation(name: str):
