@@ -10,8 +10,8 @@ Sections (DIR/report.md sets each claim of the note beside our figure):
         erf orthogonal), depths 2, 8, 32, 128 (quick: 2, 8, 32), with the free-probability density
   fig3  distributions of φ'(h), h ~ N(0, q*), for the four nonlinearities
   table mean and variance of the JJᵀ eigenvalues against χ^L and χ^{2L} L (μ₂/μ₁² - 1 - s₁)
-  fig5  where finite width shows: ReLU at the deepest table depth, widths 50 to 400 and N
   fig4  beyond the note: networks of the S_n-equivariant layers W = αI + β11ᵀ derived by invariant
+  fig5  where finite width shows: ReLU at the deepest table depth, widths 50 to 400 and N
 
     python examples/jacobian.py [--quick] [--seed 0] [--device auto] --out DIR
 """

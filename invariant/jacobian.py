@@ -199,7 +199,6 @@ def _log_residual(m, z, sigma_w, depth, weights, values, probs, zd):
     (closed form for one atom, where core = σ_w² v (m + p); else Newton from ``zd``, and
     d log z_D/dm = 1/(z_D M'(z_D))).
     """
-    orthogonal = weights == "orthogonal"
     if values.size == 1:
         zd = values[0] * (1 + probs[0] / m)
         log_core = np.log(sigma_w**2 * values[0] * (m + probs[0]))
@@ -216,7 +215,7 @@ def _log_residual(m, z, sigma_w, depth, weights, values, probs, zd):
         dm_dzd = -(probs * values / (zd[:, None] - values[None, :]) ** 2).sum(1)
         log_core = np.log(sigma_w**2 * m * zd)
         dlog_core = 1 / m + 1 / (zd * dm_dzd)
-    if orthogonal:
+    if weights == "orthogonal":
         log_core, dlog_core = log_core - np.log(1 + m), dlog_core - 1 / (1 + m)
     residual = np.log((1 + m) / (m * z)) + depth * log_core
     return residual, 1 / (1 + m) - 1 / m + depth * dlog_core, zd
@@ -282,10 +281,9 @@ def density_moments(act, weights: str, sigma_w: float, q_star: float, depth: int
                     eta: float = 1e-14) -> tuple[float, ...]:
     """Moments (m₀, m₁, m₂) of the limiting JJᵀ spectrum on λ > 0: ∫ λ^k ρ(λ) dλ plus the atoms.
 
-    Adaptive Simpson in u = log λ over [``lo``, ``hi``]: a cell is bisected while Simpson's rule and
-    the trapezoid rule on it differ by more than ``tol`` × m_k / ``points``
-    (m_k estimated on the first grid) for some k and it is wider
-    than ``min_width`` (in log λ). This resolves the inverse-square-root edges of ReLU-like spectra,
+    Adaptive Simpson in u = log λ over [``lo``, ``hi``]: a cell is bisected while it is wider than
+    ``min_width`` and Simpson's rule and the trapezoid rule on it differ by more than
+    ``tol`` × m_k / ``points`` for some k (m_k estimated on the first grid). This resolves the inverse-square-root edges of ReLU-like spectra,
     which a fixed grid integrates to a few per cent at best (L = 2, ReLU, orthogonal: half the mass
     follows the arcsine law on [0, 4]). ρ is taken at λ(1 + i``eta``), less the Lorentzians
     -Im(mass/(z - λ₀))/π of the atoms, which are added exactly instead; outside the support ρ

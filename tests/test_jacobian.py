@@ -125,26 +125,21 @@ def test_haar_orthogonal_is_sign_corrected_qr():
     assert bool((torch.diagonal(r) > 0).all()) and float(torch.tril(r, -1).abs().max()) < 1e-12
 
 
-def test_mean_squared_singular_value_is_chi_to_the_L_at_any_width():
-    """E‖J‖²_F/N = χ^L exactly for Gaussian W: averaged over draws at N = 40, L = 4."""
-    gen = torch.Generator().manual_seed(2)
-    vals = []
-    for _ in range(300):
-        layers = J.random_layers("gaussian", 40, 4, 1.0, 0.0, gen)
-        jac = J.jacobians(layers, torch.randn(40, generator=gen, dtype=torch.float64), "linear", {4})[4]
-        vals.append(float((jac**2).sum()) / 40)
-    assert abs(np.mean(vals) - 1.0) < 4 * np.std(vals) / math.sqrt(len(vals))
+@pytest.mark.parametrize("act, weights, width, depth, sigma_w, draws, seed", [
+    ("linear", "gaussian", 40, 4, 1.0, 300, 2), ("relu", "orthogonal", 24, 8, math.sqrt(2), 400, 3)])
+def test_mean_squared_singular_value_is_chi_to_the_L_at_any_width(act, weights, width, depth, sigma_w, draws, seed):
+    """E‖J‖²_F/N = χ^L = 1 exactly at any width, averaged over draws (σ_b = 0).
 
-
-def test_relu_orthogonal_mean_is_one_at_any_width():
-    """E tr(JJᵀ)/N = 1 for Haar W, σ_w² = 2, σ_b = 0: given the past, Wx̂ = ĥ is uniform on the sphere
-    and W maps x̂⊥ onto ĥ⊥ at random, so each layer's gain has conditional mean 2(a²/2 + (1 - a²)/2) = 1."""
-    gen = torch.Generator().manual_seed(3)
+    Gaussian W: W v is Gaussian whatever the past. Haar W with ReLU, σ_w² = 2: given the past, Wx̂ = ĥ is
+    uniform on the sphere and W maps x̂⊥ onto ĥ⊥ at random, so each layer's gain has conditional mean
+    2(a²/2 + (1 - a²)/2) = 1.
+    """
+    gen = torch.Generator().manual_seed(seed)
     vals = []
-    for _ in range(400):
-        layers = J.random_layers("orthogonal", 24, 8, math.sqrt(2), 0.0, gen)
-        jac = J.jacobians(layers, torch.randn(24, generator=gen, dtype=torch.float64), "relu", {8})[8]
-        vals.append(float((jac**2).sum()) / 24)
+    for _ in range(draws):
+        layers = J.random_layers(weights, width, depth, sigma_w, 0.0, gen)
+        jac = J.jacobians(layers, torch.randn(width, generator=gen, dtype=torch.float64), act, {depth})[depth]
+        vals.append(float((jac**2).sum()) / width)
     assert abs(np.mean(vals) - 1.0) < 4 * np.std(vals) / math.sqrt(len(vals))
 
 
