@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from invariant.antisym import antisymmetrize
+from invariant.notes.antisym import antisymmetrize
 
 
 def itertools_af(x, w, a, limit):

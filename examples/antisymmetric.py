@@ -1,7 +1,7 @@
 """Antisymmetrization experiment (source note 000): cancellations in Σ_σ sgn(σ) f(x_σ).
 
 f(x) = Σ_k a_k τ(w_k·x), x ∈ R^{n×d}, He initialization a_k ~ N(0, 2/m), w_k ~ N(0, 2/(nd)).
-Af is computed exactly (all n! terms) by :func:`invariant.antisymmetrize`.
+Af is computed exactly (all n! terms) by :func:`invariant.notes.antisym.antisymmetrize`.
 
 Sections (each claim of the note next to our figure in DIR/report.md):
 1. corr(δ²(X), Af²(X)), δ(x) = min_{i≠j} |x_i - x_j|, d = 3, n = 5, m = 1000, X uniform on S^{nd-1}.
@@ -33,10 +33,10 @@ import torch
 from scipy import stats
 from tqdm import tqdm
 
-from invariant.antisym import ACTIVATIONS, antisymmetrize_distributed
+from invariant.notes.antisym import ACTIVATIONS, antisymmetrize_distributed
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import prepare_directory, resolve_device
 
 
 def he_network(gen, n, d, m, device, dtype=torch.float64):

@@ -1,7 +1,7 @@
 """Jacobian spectra of deep random networks (source note 004), and of S_n-equivariant ones.
 
 h^ℓ = φ(W^ℓ h^{ℓ-1} + b^ℓ), width N, W Gaussian N(0, σ_w²/N) or σ_w × Haar orthogonal,
-b ~ N(0, σ_b²), at criticality χ = 1 (see :mod:`invariant.jacobian`). Inputs x = φ(h⁰) with
+b ~ N(0, σ_b²), at criticality χ = 1 (see :mod:`invariant.notes.jacobian`). Inputs x = φ(h⁰) with
 ‖h⁰‖²/N = q* exactly, so every pre-activation starts at the fixed point.
 
 Sections (DIR/report.md sets each claim of the note beside our figure):
@@ -28,10 +28,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-import invariant.jacobian as J
+import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import prepare_directory, resolve_device
 
 SPECTRA = (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"), ("erf", "orthogonal"))
 TABLE = tuple((a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal"))

@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-import invariant.localization as L
+import invariant.notes.localization as L
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import prepare_directory, resolve_device
 
 
 def train(n, xi0, xi1, g, model, steps, lr, batch, gen, device):

@@ -2,7 +2,7 @@
 
 A one-hidden-layer ReLU network (width 4n + 3) is trained by SGD with batch size 1 on the
 hinge loss max{0, β - f(x) N(x)}, β = n³h, from the note's symmetric initialization or from
-a random one (see :mod:`invariant.parity`). Train error is measured on the sample, true error
+a random one (see :mod:`invariant.notes.parity`). Train error is measured on the sample, true error
 on 10^4 fresh uniform points of {0,1}^n. float64 throughout. Each configuration runs for
 several seeds (each seed draws its own target, sample, test set and initialization).
 
@@ -39,10 +39,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-import invariant.parity as P
+import invariant.notes.parity as P
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import prepare_directory, resolve_device
 
 RANDOM_STEP = 0.01  # step size for random initializations (a common SGD default, not tuned)
 

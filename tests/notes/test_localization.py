@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.special import erf
 
-import invariant.localization as L
+import invariant.notes.localization as L
 from invariant import InvariantError, LayerSpec, derive
 from invariant.numeric import dense_weights
 

@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 from scipy import optimize, special
 
-from .errors import InvariantError
+from invariant.errors import InvariantError
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import math
 
 import torch
 
-from .errors import InvariantError
+from invariant.errors import InvariantError
 
 
 def covariance(n: int, xi: float, periodic: bool = False, dtype=torch.float64, device=None) -> torch.Tensor:

@@ -33,7 +33,8 @@ from functools import cache
 
 import torch
 
-from .errors import InvariantError
+from invariant.errors import InvariantError
+
 from .runtime import cpp_extension
 
 #: Activation codes understood by the C++ kernel.

@@ -1,4 +1,4 @@
-"""invariant.parity: the note's representations, its SGD rule, tying, and the two backends."""
+"""invariant.notes.parity: the note's representations, its SGD rule, tying, and the two backends."""
 
 import itertools
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import invariant
-import invariant.parity as P
+import invariant.notes.parity as P
 from invariant.errors import InvariantError
 
 

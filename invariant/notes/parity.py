@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import InvariantError
+from invariant.errors import InvariantError
+
 from .runtime import cpp_extension
 
 TARGETS = ("parity", "random", "majority")

@@ -1,4 +1,4 @@
-"""invariant.jacobian: quadrature, criticality, the note's Table 1, the density, empirical Jacobians."""
+"""invariant.notes.jacobian: quadrature, criticality, the note's Table 1, the density, empirical Jacobians."""
 
 import math
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-import invariant.jacobian as J
+import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 
 NAMES = ["linear", "relu", "hard_tanh", "erf", "tanh"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .errors import InvariantError
+from invariant.errors import InvariantError
 
 
 def resolve_device(name: str) -> str:
