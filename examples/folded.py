@@ -16,11 +16,13 @@ transposition (a b) act on the outputs as (a mod 3, b mod 3). Its code produced 
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import numpy as np
 
 from invariant import LayerSpec, derive
-from invariant.numeric import dense_weights, equivariance_error
+from invariant.equivariance import equivariance_error, sampler
+from invariant.numeric import dense_weights, evaluate
 from invariant.report import class_grid
 
 
@@ -41,7 +43,8 @@ def main() -> None:
     print(f"   y(x)        = {np.round(w @ x, 6)}")
     print(f"   y((0 3)·x)  = {np.round(w @ swapped, 6)}")
     for group in ("symmetric", "hyperoctahedral"):
-        err = equivariance_error(LayerSpec.build(layer="folded-linear", n=6, group=group), w.reshape(-1), rng)
+        spec = LayerSpec.build(layer="folded-linear", n=6, group=group)
+        err = equivariance_error(partial(evaluate, spec, w.reshape(-1)), sampler(spec), rng, trials=10).error
         print(f"   max equivariance error of the note's pattern under the {group} group: {err:.3f}")
 
     forced = derive(LayerSpec.build(layer="folded-linear", n=6))
@@ -50,7 +53,7 @@ def main() -> None:
     print(f"   what the rule forces anyway: {len(forced.tying.classes)} class (W = c·11ᵀ), "
           f"character formula over ⟨(g, ρ(g))⟩: {forced.dimension.character_formula}")
     wf = dense_weights(forced, rng.standard_normal(forced.num_free))
-    print(f"   numeric check of that answer: {equivariance_error(forced.spec, wf, rng):.1e}")
+    print(f"   numeric check of that answer: {equivariance_error(partial(evaluate, forced.spec, wf), sampler(forced.spec), rng, trials=10).error:.1e}")
 
     good = derive(LayerSpec.build(layer="folded-linear", n=6, group="hyperoctahedral"))
     print(f"\n4. Under the hyperoctahedral group (order {good.group_order}), folding is an action "
@@ -59,8 +62,8 @@ def main() -> None:
         print("   " + " ".join(f"{c:>2}" for c in class_grid(good, k)[0]))
     wg = dense_weights(good, rng.standard_normal(good.num_free))
     print(f"   {good.num_free} free parameters, character formula {good.dimension.character_formula}; "
-          f"equivariance error of random tied weights: {equivariance_error(good.spec, wg, rng):.1e}, "
-          f"of untied random weights: {equivariance_error(good.spec, rng.standard_normal(18), rng):.2f}")
+          f"equivariance error of random tied weights: {equivariance_error(partial(evaluate, good.spec, wg), sampler(good.spec), rng, trials=10).error:.1e}, "
+          f"of untied random weights: {equivariance_error(partial(evaluate, good.spec, rng.standard_normal(18)), sampler(good.spec), rng, trials=10).error:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
-"""Numbers for the derived answer: dense weights from free parameters, layer evaluation,
-random group elements with their output action, and the equivariance error.
+"""Numbers for the derived answer: dense weights from free parameters and layer evaluation.
 
-Used by the tests and by the folded-layer demonstration; numpy only (no torch).
+Used by the tests and by the folded-layer demonstration; numpy only (no torch). The
+equivariance error of such a layer is measured by :mod:`invariant.equivariance`:
 
 >>> import numpy as np
+>>> from functools import partial
 >>> from invariant import LayerSpec, derive
+>>> from invariant.equivariance import equivariance_error, sampler
 >>> sol = derive(LayerSpec.build(layer="quadratic", n=4, with_linear=True))
 >>> rng = np.random.default_rng(0)
 >>> w = dense_weights(sol, rng.standard_normal(sol.num_free))
->>> equivariance_error(sol.spec, w, rng) < 1e-12
+>>> equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng).error < 1e-12
 True
 """
 
@@ -16,9 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .actions import generator_pairs
 from .layers import weight_keys
-from .perms import compose, identity
 from .solution import Solution
 from .spec import LayerSpec
 
@@ -40,40 +40,3 @@ def evaluate(spec: LayerSpec, weights, x) -> np.ndarray:
         if w:
             y[..., k] += w * np.prod(x[..., list(idx)], axis=-1)
     return y
-
-
-def random_word(pairs, n: int, outputs: int, rng: np.random.Generator, max_length: int = 40):
-    """A random word in generator pairs (g, π, s): an element of ⟨(g_i, ρ_i)⟩.
-
-    The length is drawn too (1..max_length), so powers of a single generator all occur.
-    """
-    g, pi, s = identity(n), identity(outputs), 1
-    length = int(rng.integers(1, max_length + 1)) if pairs else 0
-    for i in rng.integers(len(pairs), size=length):
-        a, b, t = pairs[i]
-        g, pi, s = compose(tuple(a), g), compose(tuple(b), pi), s * t
-    return g, pi, s
-
-
-def random_element(spec: LayerSpec, rng: np.random.Generator, max_length: int = 40):
-    """A random element (g, π, s) of the spec's group with its output action."""
-    return random_word(generator_pairs(spec), spec.n, spec.outputs, rng, max_length)
-
-
-def act(perm, x: np.ndarray) -> np.ndarray:
-    """(g·x)_i = x_{g⁻¹(i)} on the last axis: the entry at i moves to g(i)."""
-    out = np.empty_like(x)
-    out[..., list(perm)] = x
-    return out
-
-
-def equivariance_error(spec: LayerSpec, weights, rng: np.random.Generator, trials: int = 10, batch: int = 8) -> float:
-    """max |f(g·x) - ρ(g) f(x)| over random elements and standard normal inputs."""
-    worst = 0.0
-    for _ in range(trials):
-        g, pi, s = random_element(spec, rng)
-        x = rng.standard_normal((batch, spec.n))
-        lhs = evaluate(spec, weights, act(g, x))
-        rhs = s * act(pi, evaluate(spec, weights, x))
-        worst = max(worst, float(np.max(np.abs(lhs - rhs))))
-    return worst
