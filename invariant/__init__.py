@@ -1,35 +1,44 @@
 """invariant: derive the weight sharing of group-equivariant layers, exactly.
 
+The package facade is lazy: ``import invariant`` costs nothing beyond the interpreter, and
+each name below imports its module on first use (SymPy only where coefficients are matched,
+torch only where modules are compiled).
+
 >>> import invariant
 >>> sol = invariant.derive(invariant.LayerSpec.build(layer="quadratic", n=4))
->>> [len(c) for c in sol.tying.classes]
+>>> [sol.class_size(c) for c in range(sol.num_classes)]
 [4, 12, 12, 12]
 """
 
-from .api import derive
-from .errors import InvariantError
-from .solution import Solution
-from .spec import LayerSpec
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.2.0"
+
+#: Public name -> (module, attribute). Resolved on first access (PEP 562).
+_EXPORTS = {
+    "derive": ("invariant.api", "derive"),
+    "lower": ("invariant.problem", "lower"),
+    "InvariantError": ("invariant.errors", "InvariantError"),
+    "LayerSpec": ("invariant.spec", "LayerSpec"),
+    "Solution": ("invariant.solution", "Solution"),
+    "compile": ("codegen.render", "compile_module"),
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-
-def compile(spec: LayerSpec, method: str = "auto") -> type:  # noqa: A001 - mirrors the CLI verb
-    """The PyTorch module class for ``spec``, compiled in-process (same templates as ``emit``).
-
-    This facade is the one place the package reaches up into :mod:`codegen`; no module of
-    the front end imports it. Needs torch.
-    """
-    from codegen import compile_module
-
-    return compile_module(spec, method)
-
-
-def antisymmetrize(x, w, a, activation="relu", max_memory: int = 1 << 24):
-    """Exact Σ_σ sgn(σ) f(x_σ) of a two-layer network (see :mod:`invariant.antisym`). Needs torch."""
-    from .antisym import antisymmetrize as kernel
-
-    return kernel(x, w, a, activation, max_memory)
+def __getattr__(name: str):
+    """Import the module behind a public name on first use."""
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'invariant' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
 
-__all__ = ["antisymmetrize", "compile", "derive", "InvariantError", "LayerSpec", "Solution"]
-__version__ = "0.1.0"
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

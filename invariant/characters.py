@@ -4,106 +4,196 @@ For a permutation group acting on the inputs and an output action ρ,
 
     dim = (1/|G|) Σ_g χ_poly(g) χ_out(g),
 
-where χ_poly(g) counts the monomials (of each degree the layer has) fixed by g, i.e.
-[t^d] Π_cycles 1/(1 - t^len), e.g. (χ(g)² + χ(g²))/2 for d = 2, and χ_out(g) = s·fix(π).
-When ρ is only a rule on generators, the sum runs over D = ⟨(g_i, ρ_i)⟩ ≤ G × H, the group
-under which the matched constraints really hold.
+where χ_poly(g) counts the monomials (of each degree the layer has, in the N = n^k input
+entries) fixed by g, i.e. [t^d] Π_r (1 - t^r)^(-c_r) with c_r the r-cycles g induces on the
+entries, and χ_out(g) = s·fix(π). When ρ is only a rule on generators, the sum runs over
+D = ⟨(g_i, ρ_i)⟩ ≤ G × H, the group under which the matched constraints really hold.
 
-For S_n and A_n the characters are polynomials in the cycle counts (a_1, ..., a_d), and
-the average uses the factorial moments of the cycle counts of a uniform permutation (see
-:func:`_symmetric_average`): no sum over elements or even over cycle types.
+g's induced cycle counts come from its fixed points on k-tuples, fix(g^j)^k with
+fix(g^j) = Σ_{i | j} i a_i (a_i the i-cycles of g), by Möbius inversion. So every character
+is a polynomial in the cycle counts (a_1, ..., a_d). For S_n, A_n and the hyperoctahedral
+group the average of such a polynomial follows from the factorial moments of the cycle
+counts of a uniform element (see :func:`symmetric_average`, :func:`hyperoctahedral_average`):
+no sum over elements, not even over cycle types, so n = 10^6 costs what n = 4 does.
+Pure Python (fractions): no SymPy.
 
+>>> from invariant.problem import lower
 >>> from invariant.spec import LayerSpec
->>> character_dimension(LayerSpec.build(layer="quadratic", n=64))
+>>> character_dimension(lower(LayerSpec(layer="quadratic", n=64)))
 4
->>> character_dimension(LayerSpec.build(layer="quadratic", n=4, with_linear=True, with_bias=True))
-7
+>>> character_dimension(lower(LayerSpec(layer="linear", n=12, input_order=2, output_order=2)))
+15
+>>> character_dimension(lower(LayerSpec(layer="quadratic", n=256, group="hyperoctahedral")))
+9
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from fractions import Fraction
 from itertools import product
 
-import sympy
-from sympy.functions.combinatorial.numbers import stirling
-
-from .actions import generator_pairs, output_character, output_is_function_of_input
 from .errors import InvariantError
 from .groups import MAX_ENUMERATED_ORDER, sympy_group
-from .perms import cycle_type_counts, fixed_points, sign
-from .spec import LayerSpec
+from .perms import cycle_type_counts, fixed_points
+
+# A polynomial in cycle-count variables: {exponent tuple: Fraction}.
+Poly = dict
 
 
-def term_degrees(spec: LayerSpec) -> list[int]:
-    """The degrees of the layer's terms: main term, then linear, then bias."""
-    return [spec.degree] + ([1] if spec.with_linear else []) + ([0] if spec.with_bias else [])
+def _const(c, nvars: int) -> Poly:
+    return {(0,) * nvars: Fraction(c)} if c else {}
 
 
-def fixed_monomials(counts: Counter | dict, degree: int) -> int:
-    """Monomials of the given degree fixed by a permutation with ``counts[l]`` l-cycles."""
-    series = [1] + [0] * degree
-    for length, mult in counts.items():
-        if length > degree or (isinstance(mult, int) and not mult):
+def _var(i: int, nvars: int) -> Poly:
+    e = [0] * nvars
+    e[i] = 1
+    return {tuple(e): Fraction(1)}
+
+
+def _add(p: Poly, q: Poly) -> Poly:
+    out = dict(p)
+    for e, c in q.items():
+        out[e] = out.get(e, 0) + c
+        if not out[e]:
+            del out[e]
+    return out
+
+
+def _mul(p: Poly, q: Poly) -> Poly:
+    out: Poly = {}
+    for e1, c1 in p.items():
+        for e2, c2 in q.items():
+            e = tuple(a + b for a, b in zip(e1, e2))
+            out[e] = out.get(e, 0) + c1 * c2
+            if not out[e]:
+                del out[e]
+    return out
+
+
+def _scale(p: Poly, c) -> Poly:
+    return {e: v * c for e, v in p.items() if v * c}
+
+
+def _power(p: Poly, k: int, nvars: int) -> Poly:
+    out = _const(1, nvars)
+    for _ in range(k):
+        out = _mul(out, p)
+    return out
+
+
+def _mobius(n: int) -> int:
+    result, m, p = 1, n, 2
+    while p * p <= m:
+        if m % p == 0:
+            m //= p
+            if m % p == 0:
+                return 0
+            result = -result
+        p += 1
+    return -result if m > 1 else result
+
+
+def fixed_monomials(counts, degree: int, nvars: int | None = None):
+    """Monomials of the given degree fixed by a permutation with ``counts[r]`` r-cycles.
+
+    ``counts`` maps r to an int, or (with ``nvars``) to a cycle-count polynomial; the result
+    is [t^d] Π_r Σ_j C(c_r + j - 1, j) t^(r j) as an int or a polynomial.
+
+    >>> fixed_monomials({1: 4}, 2), fixed_monomials({2: 2}, 2)
+    (10, 2)
+    """
+    symbolic = nvars is not None
+    one = _const(1, nvars) if symbolic else 1
+    series = [one] + [_const(0, nvars) if symbolic else 0 for _ in range(degree)]
+    for r, c in counts.items():
+        if r > degree or (not symbolic and not c):
             continue
-        factor = [0] * (degree + 1)
-        for j in range(degree // length + 1):
-            factor[j * length] = _multichoose(mult, j)
-        series = [sum(series[i] * factor[d - i] for i in range(d + 1)) for d in range(degree + 1)]
+        factor = [(_const(0, nvars) if symbolic else 0) for _ in range(degree + 1)]
+        for j in range(degree // r + 1):
+            factor[j * r] = _multichoose(c, j, nvars)
+        series = [
+            _sum_products([(series[i], factor[d - i]) for i in range(d + 1)], nvars) for d in range(degree + 1)
+        ]
     return series[degree]
 
 
-def _multichoose(a, j: int):
-    """C(a + j - 1, j) for an integer a, or the same polynomial in a symbol a."""
-    if isinstance(a, int):
-        return math.comb(a + j - 1, j)
-    return sympy.Mul(*[a + i for i in range(j)]) / math.factorial(j)
+def _sum_products(terms, nvars):
+    if nvars is None:
+        return sum(a * b for a, b in terms)
+    out: Poly = {}
+    for a, b in terms:
+        out = _add(out, _mul(a, b))
+    return out
 
 
-def poly_character(spec: LayerSpec, counts) -> int:
-    """χ_poly from cycle counts: fixed monomials summed over the layer's terms."""
-    return sum(fixed_monomials(counts, d) for d in term_degrees(spec))
+def _multichoose(c, j: int, nvars):
+    """C(c + j - 1, j) for an integer c, or the same polynomial in a cycle-count polynomial c."""
+    if nvars is None:
+        return math.comb(c + j - 1, j)
+    out = _const(1, nvars)
+    for i in range(j):
+        out = _mul(out, _add(c, _const(i, nvars)))
+    return _scale(out, Fraction(1, math.factorial(j)))
 
 
-def character_dimension(spec: LayerSpec) -> int:
-    """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the spec."""
-    family = _recognized_family(spec)
-    if output_is_function_of_input(spec) and family in ("symmetric", "alternating"):
-        eps = 1 if spec.output == "sign" else 0
-        if family == "symmetric" or spec.n < 2:
-            value = _symmetric_average(spec, eps)
-        else:  # A_n: (1/|A_n|) Σ_{A_n} F = avg_{S_n}(F) + avg_{S_n}(sgn F)
-            value = _symmetric_average(spec, eps) + _symmetric_average(spec, 1 - eps)
-        return _integer(value)
-    if output_is_function_of_input(spec):
-        group = spec.input_group
+def induced_counts(point_counts, order: int, degree: int, nvars: int | None = None) -> dict:
+    """Cycle counts c_r (r ≤ degree) of the permutation g induces on k-tuples (k = order).
+
+    fix(g^j) on tuples is fix(g^j)^k with fix(g^j) = Σ_{i | j} i a_i; then
+    c_r = (1/r) Σ_{j | r} μ(r/j) fix_tuples(g^j).
+    """
+    symbolic = nvars is not None
+
+    def fix(j):
+        if symbolic:
+            total: Poly = {}
+            for i in range(1, j + 1):
+                if j % i == 0 and i in point_counts:
+                    total = _add(total, _scale(point_counts[i], i))
+            return _power(total, order, nvars)
+        return sum(i * point_counts.get(i, 0) for i in range(1, j + 1) if j % i == 0) ** order
+
+    out = {}
+    for r in range(1, degree + 1):
+        terms = [(_mobius(r // j), fix(j)) for j in range(1, r + 1) if r % j == 0]
+        if symbolic:
+            total: Poly = {}
+            for mu, f in terms:
+                total = _add(total, _scale(f, mu))
+            out[r] = _scale(total, Fraction(1, r))
+        else:
+            value = sum(mu * f for mu, f in terms)
+            out[r] = value // r
+    return out
+
+
+def poly_character(layout, point_counts, nvars: int | None = None):
+    """χ_poly: monomials fixed by g, summed over the layout's families (degrees)."""
+    top = max(layout.degrees + (1,))
+    counts = induced_counts(point_counts, layout.input_order, top, nvars)
+    if nvars is None:
+        return sum(fixed_monomials(counts, d) for d in layout.degrees)
+    out: Poly = {}
+    for d in layout.degrees:
+        out = _add(out, fixed_monomials(counts, d, nvars))
+    return out
+
+
+def character_dimension(problem) -> int:
+    """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the problem."""
+    group, action, layout = problem.group, problem.action, problem.layout
+    if action.is_formula:
+        family = group.family if group.name == "custom" else group.name
+        if family in ("symmetric", "alternating", "hyperoctahedral"):
+            return _integer(_moment_average(problem, family))
         total = sum(
-            count * poly_character(spec, cycle_type_counts(rep)) * output_character(spec, rep)
+            count * poly_character(layout, cycle_type_counts(rep)) * action.character(rep)
             for rep, count in group.class_weights()
         )
-        order = group.order
-    else:
-        total, order = _diagonal_sum(spec)
+        return _integer(Fraction(total, group.order))
+    total, order = _diagonal_sum(problem)
     return _integer(Fraction(total, order))
-
-
-def _recognized_family(spec: LayerSpec) -> str:
-    """The named family, or for generators: "symmetric"/"alternating" when they generate S_n/A_n.
-
-    A permutation group of degree n and order n! is S_n; of order n!/2 with even generators
-    it is A_n (n ≥ 2). Schreier–Sims gives the order without listing elements.
-    """
-    if spec.group != "custom":
-        return spec.group
-    group = spec.input_group
-    order = group.order
-    if order == math.factorial(spec.n):
-        return "symmetric"
-    if spec.n >= 2 and 2 * order == math.factorial(spec.n) and all(sign(g) == 1 for g in group.generators):
-        return "alternating"
-    return "custom"
 
 
 def _integer(value: Fraction) -> int:
@@ -112,61 +202,115 @@ def _integer(value: Fraction) -> int:
     return int(value)
 
 
-def _symmetric_average(spec: LayerSpec, eps: int, output: str | None = None, outputs: int | None = None) -> Fraction:
-    """(1/n!) Σ_{g ∈ S_n} χ_poly(g) χ_out(g) sgn(g)^eps, exactly and independently of n's size.
+def _moment_average(problem, family: str) -> Fraction:
+    layout, action = problem.layout, problem.action
+    n = problem.group.n
+    top = max(layout.degrees + (1,))
+    if family == "hyperoctahedral":
+        return hyperoctahedral_average(layout, action, n // 2, top)
+    nvars = top
+    a = {r: _var(r - 1, nvars) for r in range(1, top + 1)}
+    chi = poly_character(layout, a, nvars)
+    kind = action.kind
+    if kind == "permutation":
+        chi = _mul(chi, _power(a[1], action.order, nvars))
+    else:
+        chi = _scale(chi, action.outputs)
+    eps = 1 if kind == "sign" else 0
+    if family == "symmetric" or n < 2:
+        return symmetric_average(chi, n, eps)
+    # A_n: (1/|A_n|) Σ_{A_n} F = avg_{S_n}(F) + avg_{S_n}(sgn F)
+    return symmetric_average(chi, n, eps) + symmetric_average(chi, n, 1 - eps)
 
-    χ_poly χ_out is a polynomial in the cycle counts a_1..a_d; in falling factorials
-    (a^e = Σ_k S(e, k) (a)_k, Stirling numbers of the second kind) it averages by the
-    classical moments of a uniform permutation: E[Π (a_l)_{k_l}] = Π l^{-k_l} when
-    K = Σ l k_l ≤ n, and E[sgn Π (a_l)_{k_l}] = Π (σ_l / l)^{k_l} / (n - K)! when n - K ≤ 1
-    (σ_l = (-1)^{l-1}; the signs of the other n - K points cancel otherwise), else 0.
+
+def _stirling2(e: int, k: int) -> int:
+    """Stirling numbers of the second kind S(e, k)."""
+    return sum((-1) ** (k - j) * math.comb(k, j) * j**e for j in range(k + 1)) // math.factorial(k)
+
+
+def symmetric_average(chi: Poly, n: int, eps: int) -> Fraction:
+    """(1/n!) Σ_{g ∈ S_n} F(a(g)) sgn(g)^eps for a polynomial F in the cycle counts a_1..a_d.
+
+    In falling factorials (a^e = Σ_k S(e, k) (a)_k) it averages by the classical moments of a
+    uniform permutation: E[Π (a_l)_{k_l}] = Π l^{-k_l} when K = Σ l k_l ≤ n, and
+    E[sgn Π (a_l)_{k_l}] = Π (σ_l / l)^{k_l} when n - K ∈ {0, 1} (σ_l = (-1)^{l-1}), else 0.
+
+    >>> symmetric_average({(2,): Fraction(1)}, 5, 0)   # E[fix²] = 2 (the orbits on pairs)
+    Fraction(2, 1)
     """
-    n = spec.n
-    output = spec.output if output is None else output
-    outputs = spec.outputs if outputs is None else outputs
-    cutoff = max(term_degrees(spec) + [1])
-    a = sympy.symbols(f"a1:{cutoff + 1}")
-    counts = dict(zip(range(1, cutoff + 1), a))
-    chi_out = a[0] if output == "permutation" else outputs
-    poly = sympy.Poly(sympy.expand(poly_character(spec, counts) * chi_out), *a)
     total = Fraction(0)
-    for exps, coeff in poly.terms():
+    for exps, coeff in chi.items():
         for ks in product(*(range(e + 1) for e in exps)):
-            big_k = sum(l * k for l, k in zip(range(1, cutoff + 1), ks))
+            big_k = sum(l * k for l, k in enumerate(ks, start=1))
             if big_k > n or (eps and n - big_k > 1):
                 continue
-            term = Fraction(int(coeff.p), int(coeff.q))
+            term = Fraction(coeff)
             for l, (e, k) in enumerate(zip(exps, ks), start=1):
-                term *= int(stirling(e, k)) * Fraction((-1) ** ((l - 1) * k) if eps else 1, l**k)
+                term *= _stirling2(e, k) * Fraction((-1) ** ((l - 1) * k) if eps else 1, l**k)
             total += term
     return total
 
 
-def diagonal_group(spec: LayerSpec):
-    """D = ⟨(g_i, ρ_i)⟩ on n + outputs + 2 points (the last two carry the sign)."""
-    n, m = spec.n, spec.outputs
-    gens = []
-    for g, pi, s in generator_pairs(spec):
-        sign_part = (n + m, n + m + 1) if s > 0 else (n + m + 1, n + m)
-        gens.append(tuple(g) + tuple(n + p for p in pi) + sign_part)
-    return sympy_group(n + m + 2, tuple(gens))
+def hyperoctahedral_average(layout, action, m: int, top: int) -> Fraction:
+    """The average over B_m (acting on 2m points) of χ_poly χ_out, by cycle-count moments.
+
+    An element has a_l positive and b_l negative l-cycles on the m pairs; on the points these
+    are two l-cycles and one 2l-cycle, so the point cycle counts are c_j = 2 a_j + b_{j/2}
+    and sgn = (-1)^(Σ b_l). From Σ_m u^m E_{B_m}[Π x^a y^b] = exp(Σ_l u^l (x_l + y_l)/(2l)):
+    E[Π (a_l)_{j_l} (b_l)_{k_l}] = Π (2l)^{-(j_l + k_l)} when K = Σ l (j_l + k_l) ≤ m, and
+    with the sign the same times (-1)^(Σ k_l) when K = m, else 0.
+    """
+    nvars = 2 * top  # a_1..a_top, b_1..b_top
+    a = {l: _var(l - 1, nvars) for l in range(1, top + 1)}
+    b = {l: _var(top + l - 1, nvars) for l in range(1, top + 1)}
+    point = {}
+    for j in range(1, top + 1):
+        c = _scale(a[j], 2)
+        if j % 2 == 0:
+            c = _add(c, b[j // 2])
+        point[j] = c
+    chi = poly_character(layout, point, nvars)
+    kind = action.kind
+    if kind == "permutation":
+        chi = _mul(chi, _power(point[1], action.order, nvars))
+    elif kind == "folded":
+        chi = _mul(chi, _add(a[1], b[1]))
+    else:
+        chi = _scale(chi, action.outputs)
+    signed = kind == "sign"
+    total = Fraction(0)
+    for exps, coeff in chi.items():
+        for ks in product(*(range(e + 1) for e in exps)):
+            big_k = sum(((v % top) + 1) * k for v, k in enumerate(ks))
+            if big_k > m or (signed and big_k != m):
+                continue
+            term = Fraction(coeff)
+            for v, (e, k) in enumerate(zip(exps, ks)):
+                l = (v % top) + 1
+                term *= _stirling2(e, k) * Fraction(1, (2 * l) ** k)
+                if signed and v >= top:
+                    term *= (-1) ** k
+            total += term
+    return total
 
 
-def split_element(spec: LayerSpec, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """Split an element of :func:`diagonal_group` into (g, π, s)."""
-    n, m = spec.n, spec.outputs
+    n, m = problem.group.n, problem.action.outputs
     g = tuple(images[:n])
     pi = tuple(p - n for p in images[n : n + m])
     return g, pi, 1 if images[n + m] == n + m else -1
 
 
-def _diagonal_sum(spec: LayerSpec) -> tuple[int, int]:
-    group = diagonal_group(spec)
+def _diagonal_sum(problem) -> tuple[int, int]:
+    from .checks import diagonal_group_of
+
+    group = diagonal_group_of(problem.action)
     order = int(group.order())
-    inputs = sympy_group(spec.n, tuple(p.g for p in generator_pairs(spec)))
-    outputs = _output_group(spec)
+    inputs = sympy_group(problem.group.n, tuple(p.g for p in problem.action.pairs))
+    outputs = _output_group(problem)
     if order == inputs.order() * outputs.order() and order > MAX_ENUMERATED_ORDER:
-        return _product_sum(spec, inputs, outputs), order
+        return _product_sum(problem, inputs, outputs), order
     if order > MAX_ENUMERATED_ORDER:
         raise InvariantError(
             f"the group generated by the input/output generator pairs has order {order}; the "
@@ -174,63 +318,46 @@ def _diagonal_sum(spec: LayerSpec) -> tuple[int, int]:
         )
     total = 0
     for element in group.generate():
-        g, pi, s = split_element(spec, element.array_form)
-        total += poly_character(spec, cycle_type_counts(g)) * s * fixed_points(pi)
+        g, pi, s = split_element(problem, element.array_form)
+        total += poly_character(problem.layout, cycle_type_counts(g)) * s * fixed_points(pi)
     return total, order
 
 
-def _output_group(spec: LayerSpec):
+def _output_group(problem):
     """H = ⟨(π_i, s_i)⟩ on outputs + 2 points (the last two carry the sign)."""
-    m = spec.outputs
-    gens = tuple(tuple(pi) + ((m, m + 1) if s > 0 else (m + 1, m)) for _, pi, s in generator_pairs(spec))
+    m = problem.action.outputs
+    gens = tuple(tuple(pi) + ((m, m + 1) if s > 0 else (m + 1, m)) for _, pi, s in problem.action.pairs)
     return sympy_group(m + 2, gens)
 
 
-def _product_sum(spec: LayerSpec, inputs, outputs) -> int:
+def _product_sum(problem, inputs, outputs) -> int:
     """Σ over D when D = G × H: (Σ_g χ_poly(g)) · (Σ_h χ_out(h)) · |D| / (|G| |H|).
 
     Scaled to Σ_D: the caller divides by |D| = |G| |H|. The input factor counts invariant
-    polynomials of G (by cycle types when G is the named group), the output factor is
-    |H| times the number of H-orbits on outputs without a sign conflict (Burnside).
+    polynomials of G (by moments when G is S_n), the output factor is |H| times the number
+    of H-orbits on outputs without a sign conflict (Burnside).
     """
     g_order, h_order = int(inputs.order()), int(outputs.order())
-    named = spec.input_group
-    if spec.group == "symmetric" and named.order == g_order:
-        poly_sum = _symmetric_average(spec, 0, output="trivial", outputs=1) * g_order
+    if problem.group.name == "symmetric" and problem.group.order == g_order:
+        top = max(problem.layout.degrees + (1,))
+        a = {r: _var(r - 1, top) for r in range(1, top + 1)}
+        poly_sum = symmetric_average(poly_character(problem.layout, a, top), problem.group.n, 0) * g_order
     else:
         if g_order > MAX_ENUMERATED_ORDER:
             raise InvariantError(f"the input group has order {g_order}; too large to enumerate for the character formula")
-        poly_sum = sum(poly_character(spec, cycle_type_counts(tuple(p.array_form))) for p in inputs.generate())
-    return int(poly_sum) * _signed_orbits(spec) * h_order
+        poly_sum = sum(poly_character(problem.layout, cycle_type_counts(tuple(p.array_form))) for p in inputs.generate())
+    return int(poly_sum) * _signed_orbits(problem) * h_order
 
 
-def _signed_orbits(spec: LayerSpec) -> int:
+def _signed_orbits(problem) -> int:
     """Orbits of the signed output generators on outputs that carry no sign conflict."""
-    m = spec.outputs
-    parent, rel = list(range(m)), [1] * m
+    from .components import signed_components
 
-    def find(k):
-        while parent[k] != k:
-            k = parent[k]
-        return k
-
-    def sign_to_root(k):
-        s = 1
-        while parent[k] != k:
-            s *= rel[k]
-            k = parent[k]
-        return s
-
-    conflicted = set()
-    for _, pi, s in generator_pairs(spec):
-        for k in range(m):
-            a, b = find(k), find(pi[k])
-            sa, sb = sign_to_root(k), sign_to_root(pi[k])
-            if a == b:
-                if sa * s != sb:
-                    conflicted.add(a)
-            else:
-                parent[b], rel[b] = a, sa * s * sb
-                if b in conflicted:
-                    conflicted.add(a)
-    return len({find(k) for k in range(m)} - {find(c) for c in conflicted})
+    m = problem.action.outputs
+    u, v, s = [], [], []
+    for _, pi, sg in problem.action.pairs:
+        u += list(range(m))
+        v += list(pi)
+        s += [sg] * m
+    comps = signed_components(m, u, v, s)
+    return comps.num_classes

@@ -1,12 +1,15 @@
 """The two proofs run on every derive: the output rule is an action, and the dimension agrees.
 
-1. ρ extends to a homomorphism of G exactly when D = ⟨(g_i, ρ_i)⟩ ≤ G × H has |D| = |G|.
-   Otherwise some word in the generators is the identity on the inputs but not on the
-   outputs; a shortest one is found by breadth-first search and shown as the witness.
+1. A rule that is a formula in g (ρ(g) = g on the output indices, 1, sgn g, the action on
+   pairs of a pair-preserving group) is a homomorphism by construction. Any other rule ρ on
+   generators extends to a homomorphism exactly when D = ⟨(g_i, ρ_i)⟩ ≤ G × H has
+   |D| = |G| (Schreier–Sims). Otherwise some word in the generators is the identity on the
+   inputs but not on the outputs; a shortest one is found by breadth-first search and shown.
 2. The derived dimension of equivariant maps equals the character formula.
 
+>>> from invariant.problem import lower
 >>> from invariant.spec import LayerSpec
->>> check_action(LayerSpec.build(layer="folded-linear", n=4)).is_representation
+>>> check_action(lower(LayerSpec(layer="folded-linear", n=4)).action).is_representation
 False
 """
 
@@ -15,17 +18,18 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .actions import generator_pairs, output_is_function_of_input
-from .characters import diagonal_group, split_element
-from .groups import sympy_group, describe_order, hyperoctahedral
+from .groups import describe_order, hyperoctahedral, sympy_group
 from .perms import compose, format_cycles, identity
-from .spec import LayerSpec
 
 #: The breadth-first witness search visits at most this many elements of D.
 MAX_WITNESS_SEARCH = 50_000
 
-#: Above this n, Schreier–Sims is skipped for actions that are formulas in g.
-MAX_SCHREIER_SIMS_N = 32
+_FORMULAS = {
+    "permutation": "ρ(g) = g on the output indices",
+    "trivial": "ρ(g) = 1",
+    "sign": "ρ(g) = sgn(g)",
+    "folded": "ρ(g) = the action of g on the pairs",
+}
 
 
 @dataclass(frozen=True)
@@ -50,25 +54,34 @@ class DimensionCheck:
         return self.derived == self.character_formula
 
 
-def check_action(spec: LayerSpec) -> ActionCheck:
+def check_action(action) -> ActionCheck:
     """Prove or refute that the generator rule ρ extends to a homomorphism of the input group."""
-    if spec.n > MAX_SCHREIER_SIMS_N and output_is_function_of_input(spec):
-        formula = {"permutation": "ρ(g) = g", "trivial": "ρ(g) = 1", "sign": "ρ(g) = sgn(g)"}
-        rule = formula.get(spec.output, "ρ(g) = the action of g on the pairs")
-        return ActionCheck(True, None, None, f"by construction: {rule} is a homomorphism")
-    pairs = generator_pairs(spec)
-    group_order = int(sympy_group(spec.n, tuple(p.g for p in pairs)).order())
-    diagonal_order = int(diagonal_group(spec).order())
+    if action.is_formula:
+        return ActionCheck(True, None, None, f"by construction: {_FORMULAS[action.kind]} is a homomorphism")
+    pairs = action.pairs
+    n = action.group.n
+    group_order = int(sympy_group(n, tuple(p.g for p in pairs)).order())
+    diagonal_order = int(diagonal_group_of(action).order())
     proof = f"Schreier–Sims: |⟨(g, ρ(g))⟩| = {describe_order(diagonal_order)}, |G| = {describe_order(group_order)}"
     if diagonal_order == group_order:
         return ActionCheck(True, None, None, proof)
-    return ActionCheck(False, _witness(spec), _suggestion(spec), proof)
+    return ActionCheck(False, _witness(action), _suggestion(action), proof)
 
 
-def _witness(spec: LayerSpec) -> str:
+def diagonal_group_of(action):
+    """D = ⟨(g_i, ρ_i)⟩ on n + outputs + 2 points (the last two carry the sign)."""
+    n, m = action.group.n, action.outputs
+    gens = []
+    for g, pi, s in action.pairs:
+        sign_part = (n + m, n + m + 1) if s > 0 else (n + m + 1, n + m)
+        gens.append(tuple(g) + tuple(n + p for p in pi) + sign_part)
+    return sympy_group(n + m + 2, tuple(gens))
+
+
+def _witness(action) -> str:
     """A shortest word in the generators that is trivial on inputs but not on outputs."""
-    pairs = generator_pairs(spec)
-    n, m = spec.n, spec.outputs
+    pairs = action.pairs
+    n, m = action.group.n, action.outputs
     start = (identity(n), identity(m), 1)
     parent = {start: None}
     queue = deque([start])
@@ -83,9 +96,11 @@ def _witness(spec: LayerSpec) -> str:
                 return _describe_word(pairs, parent, nxt)
             queue.append(nxt)
     # Too large to search: take a generator of the kernel (no word).
-    kernel = diagonal_group(spec).pointwise_stabilizer(list(range(n)))
+    kernel = diagonal_group_of(action).pointwise_stabilizer(list(range(n)))
     for element in kernel.generators:
-        g, pi, s = split_element(spec, element.array_form)
+        images = element.array_form
+        pi = tuple(p - n for p in images[n : n + m])
+        s = 1 if images[n + m] == n + m else -1
         if pi != start[1] or s != 1:
             return f"an element of ⟨(g, ρ(g))⟩ is the identity on the inputs but acts on the outputs as {_out(pi, s)}"
     raise AssertionError("the kernel should be nontrivial")
@@ -96,9 +111,11 @@ def _describe_word(pairs, parent, node) -> str:
     while parent[node] is not None:
         node, i = parent[node][0], parent[node][1]
         letters.append(i)
-    # Letters were collected last-applied first; write the product left to right as applied last to first.
     word = "·".join(format_cycles(pairs[i].g) for i in letters)
-    return f"the product {word} (applied right to left) is the identity on the inputs but the rule maps it to {_out(*_image(pairs, letters))} on the outputs"
+    return (
+        f"the product {word} (applied right to left) is the identity on the inputs but the rule maps it "
+        f"to {_out(*_image(pairs, letters))} on the outputs"
+    )
 
 
 def _image(pairs, letters):
@@ -114,10 +131,11 @@ def _out(pi, s) -> str:
     return text if s == 1 else (f"-{text}" if text != "()" else "-1 (a sign flip)")
 
 
-def _suggestion(spec: LayerSpec) -> str | None:
-    if spec.output == "folded":
+def _suggestion(action) -> str | None:
+    if action.kind == "folded":
+        n = action.group.n
         return (
             "the folded rule is a real action of the hyperoctahedral group (permutations that map "
-            f"the pairs {{i, i+{spec.n // 2}}} to pairs, order {hyperoctahedral(spec.n).order}): use --group hyperoctahedral"
+            f"the pairs {{i, i+{n // 2}}} to pairs, order {hyperoctahedral(n).order}): use the hyperoctahedral group"
         )
     return None

@@ -1,55 +1,74 @@
-"""Coefficient matching: exact linear constraints on the weights, one per monomial.
+"""Coefficient matching: the exact equations that equivariance puts on the coefficients.
 
 For each input generator g with output image (π, s) and each output k,
 
-    f_k(g·x) = s · f_{π⁻¹(k)}(x),   (g·x)_i = x_{g⁻¹(i)},
+    f_k(g·x) = s · f_{π⁻¹(k)}(x),   (g·x)_i = x_{g⁻¹(i)}.
 
-and both sides are polynomials in x with coefficients linear in the weights. Substituting
-x_i → x_{g⁻¹(i)} sends the monomial with exponents e to the one with exponents e∘g, so it
-is applied to the Poly's exponent dictionary, computed once. Equating the coefficients of
-every monomial gives rows Σ_w c_w W_w = 0 over Q.
+Both sides are polynomials in x. Substituting x_i → x_{g⁻¹(i)} sends the monomial with
+exponents e to the one with exponents e∘g, so it acts on a sparse exponent dictionary,
+computed once. Every monomial gives one equation: the difference of its coefficients on the
+two sides. :func:`matched_differences` is the one implementation; its coefficients may live in
+any ring: linear forms in the weights for a layer (:func:`constraints`), polynomials in all the
+weights for a multi-layer network (:mod:`invariant.networks`).
 
+>>> from invariant.problem import lower
 >>> from invariant.spec import LayerSpec
->>> rows = constraints(LayerSpec.build(layer="linear", n=2))
+>>> rows = constraints(lower(LayerSpec.build(layer="linear", n=2)))
 >>> [sorted((i, str(c)) for i, c in r.items()) for r in rows]
 [[(0, '1'), (3, '-1')], [(1, '1'), (2, '-1')]]
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterator, Sequence
 
-from .actions import generator_pairs
-from .layers import polynomials
-from .perms import inverse
-from .spec import LayerSpec
+from .perms import Perm, inverse
 
 Row = dict[int, object]  # weight index -> coefficient in QQ
 
 
-@cache
-def constraints(spec: LayerSpec) -> tuple[Row, ...]:
-    """The distinct nonzero constraint rows, each scaled so its first coefficient is 1."""
-    _, _, polys = polynomials(spec)
-    ring = polys[0].rep.dom
-    # One sparse dictionary per output: monomial exponents -> linear form in the weights.
-    coeffs = [dict(p.as_dict(native=True)) for p in polys]
+def matched_differences(outputs: Sequence[dict], pairs: Sequence[tuple[Perm, Perm, int]]) -> Iterator:
+    """Yield every nonzero f_k(g·x) − s·f_{π⁻¹(k)}(x) coefficient, monomial by monomial.
+
+    ``outputs[k]`` maps exponent tuples (one exponent per input) to coefficients of output k;
+    ``pairs`` holds (g, π, s): an input generator, its output permutation and sign. The
+    coefficients may be elements of any SymPy domain (or plain numbers): only ``-``, ``*``
+    by ±1 and truthiness are used.
+
+    >>> list(matched_differences([{(1, 0): 1, (0, 1): 2}], [((1, 0), (0,), 1)]))
+    [1, -1]
+    """
+    for g, pi, s in pairs:
+        n = len(g)
+        pi_inv = inverse(pi)
+        for k, coeffs in enumerate(outputs):
+            moved = {tuple(e[g[j]] for j in range(n)): c for e, c in coeffs.items()}
+            target = outputs[pi_inv[k]]
+            for mono in sorted(moved.keys() | target.keys()):
+                if mono in moved and mono in target:
+                    diff = moved[mono] - s * target[mono]
+                elif mono in moved:
+                    diff = moved[mono]
+                else:
+                    diff = -s * target[mono]
+                if diff:
+                    yield diff
+
+
+def constraints(problem) -> tuple[Row, ...]:
+    """The distinct nonzero linear constraint rows of a layer, each scaled to lead with 1."""
+    from .polynomials import polynomials
+
+    _, _, polys = polynomials(problem)
+    outputs = [dict(p.as_dict(native=True)) for p in polys]
     seen: set[tuple] = set()
     rows: list[Row] = []
-    for g, pi, s in generator_pairs(spec):
-        pi_inv = inverse(pi)
-        for k in range(spec.outputs):
-            moved = {tuple(e[g[j]] for j in range(spec.n)): c for e, c in coeffs[k].items()}
-            target = coeffs[pi_inv[k]]
-            for mono in sorted(moved.keys() | target.keys()):
-                form = moved.get(mono, ring.zero) - s * target.get(mono, ring.zero)
-                if not form:
-                    continue
-                row = _linear_row(form)
-                key = tuple(sorted(row.items()))
-                if key not in seen:
-                    seen.add(key)
-                    rows.append(row)
+    for form in matched_differences(outputs, problem.matching_pairs):
+        row = _linear_row(form)
+        key = tuple(sorted(row.items()))
+        if key not in seen:
+            seen.add(key)
+            rows.append(row)
     return tuple(rows)
 
 

@@ -28,6 +28,26 @@ def identity(n: int) -> Perm:
     return tuple(range(n))
 
 
+def is_permutation(g, n: int) -> bool:
+    """Whether ``g`` is a tuple of ints listing each of 0..n-1 once."""
+    return len(g) == n and all(isinstance(i, int) and not isinstance(i, bool) for i in g) and sorted(g) == list(range(n))
+
+
+def induced(g: Perm, order: int) -> Perm:
+    """The permutation g induces on the n^order index tuples, flattened row-major.
+
+    The tuple (i_1, ..., i_k) sits at Σ i_t n^(k-t) and moves to (g(i_1), ..., g(i_k)).
+
+    >>> induced((1, 0), 2)
+    (3, 2, 1, 0)
+    """
+    n = len(g)
+    images: list[int] = [0]
+    for _ in range(order):
+        images = [a * n + gi for a in images for gi in g]
+    return tuple(images)
+
+
 def compose(g: Perm, h: Perm) -> Perm:
     """The product g∘h: first h, then g."""
     return tuple(g[i] for i in h)

@@ -1,54 +1,36 @@
-"""Solve the constraint rows exactly: equality classes by graph, the rest by rational RREF.
+"""Solve the constraint rows exactly: equality classes first, the rest by rational RREF.
 
-Stage 1. Rows with one term force a zero; rows a·W_u + b·W_v = 0 with b = ±a tie W_u = ∓W_v.
-These go into a networkx graph whose nodes are weights and whose edges carry the sign;
-connected components are the classes ("colors"). A class with a sign conflict
-(W = -W) or touching a zero is zero.
+Stage 1. Rows with one term force a zero; rows a·W_u + b·W_v = 0 with b = ±a tie W_v = ∓W_u.
+These are signed equalities; :func:`~invariant.components.signed_components` turns them into
+classes ("colors"), zero where a cycle says W = -W or a member is forced to zero.
 
 Stage 2. Every other row is rewritten on the class representatives and reduced exactly over
 Q (sparse :class:`~sympy.polys.matrices.DomainMatrix`, RREF). Pivot columns are dependent,
-the others free; columns are ordered last-weight-first so that later weights are written
-through earlier ones.
+the others free; columns are ordered last-class-first so that later classes are written
+through earlier ones. A class whose combination is empty is zero.
 
->>> t = solve_rows(4, ({0: 1, 1: -1}, {2: 1, 3: 1}, {0: 1, 2: -1, 3: -2}))
->>> t.classes, t.class_signs, t.zeros, t.free
-(((0, 1), (2, 3)), ((1, 1), (1, -1)), (), (0,))
+>>> t, _ = solve_rows(4, ({0: 1, 1: -1}, {2: 1, 3: 1}, {0: 1, 2: -1, 3: -2}))
+>>> t.labels.tolist(), t.signs.tolist(), t.free
+([0, 0, 1, 1], [1, 1, 1, -1], (0,))
 >>> t.dependent
-((1, ((0, -1),)),)
+((1, ((0, Fraction(-1, 1)),)),)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from fractions import Fraction
 
-import networkx as nx
-from sympy import QQ, Rational
-from sympy.polys.matrices import DomainMatrix
+import numpy as np
 
-Coeff = Rational
+from .components import signed_components
+from .tying import ExplicitTying
 
-
-@dataclass(frozen=True)
-class Tying:
-    """How the weights are tied: the solver's answer in weight indices.
-
-    ``classes[c]`` lists member weights, the smallest (the representative) first;
-    ``class_signs[c]`` gives each member's sign relative to it. ``free`` are the class ids
-    whose representatives are free parameters; ``dependent`` maps each other nonzero class
-    to its representative's expression Σ coeff · (free representative).
-    """
-
-    classes: tuple[tuple[int, ...], ...]
-    class_signs: tuple[tuple[int, ...], ...]
-    zeros: tuple[int, ...]
-    free: tuple[int, ...]
-    dependent: tuple[tuple[int, tuple[tuple[int, Coeff], ...]], ...]
+Edges = tuple[tuple[int, int, int], ...]  # (u, v, sign): W_v = sign · W_u
 
 
-def equality_graph(num_weights: int, rows) -> tuple[nx.Graph, set[int], list]:
-    """The signed equality graph, the weights forced to zero, and the remaining rows."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(num_weights))
+def split_rows(rows) -> tuple[Edges, set[int], list]:
+    """Signed equalities, weights forced to zero, and the remaining (additive) rows."""
+    edges: list[tuple[int, int, int]] = []
     zeros: set[int] = set()
     rest = []
     for row in rows:
@@ -57,53 +39,43 @@ def equality_graph(num_weights: int, rows) -> tuple[nx.Graph, set[int], list]:
             zeros.add(items[0][0])
         elif len(items) == 2 and items[1][1] in (items[0][1], -items[0][1]):
             (u, a), (v, b) = items
-            sign = -1 if b == a else 1  # a W_u + b W_v = 0  =>  W_u = -(b/a) W_v
-            if graph.has_edge(u, v) and graph.edges[u, v]["sign"] != sign:
-                zeros.update((u, v))
-            graph.add_edge(u, v, sign=sign)
+            edges.append((u, v, -1 if b == a else 1))  # a W_u + b W_v = 0  =>  W_v = -(a/b) W_u
         else:
             rest.append(row)
-    return graph, zeros, rest
+    return tuple(edges), zeros, rest
 
 
-def _signed_components(graph: nx.Graph, zeros: set[int]):
-    """Components with each member's sign relative to the smallest; conflicting ones are zero."""
-    for comp in sorted(nx.connected_components(graph), key=min):
-        rep = min(comp)
-        signs = {rep: 1}
-        conflict = False
-        for u, v in nx.bfs_edges(graph, rep):
-            signs[v] = signs[u] * graph.edges[u, v]["sign"]
-        for u, v, s in graph.subgraph(comp).edges(data="sign"):
-            conflict |= signs[u] != signs[v] * s
-        yield sorted(comp), signs, conflict or bool(comp & zeros)
+def solve_rows(num_weights: int, rows) -> tuple[ExplicitTying, Edges]:
+    """Solve rows {weight index: coefficient} (each meaning Σ c·W = 0) exactly.
 
-
-def solve_rows(num_weights: int, rows) -> Tying:
-    """Solve rows {weight index: coefficient} (each meaning Σ c·W = 0) exactly."""
-    graph, zeros, rest = equality_graph(num_weights, rows)
-    comps = list(_signed_components(graph, zeros))
-    live = [(members, signs) for members, signs, is_zero in comps if not is_zero]
-    zero_weights = [w for members, _, is_zero in comps if is_zero for w in members]
-    class_of = {w: (c, signs[w]) for c, (members, signs) in enumerate(live) for w in members}
-    free, dependent = _reduce(len(live), class_of, rest)
-    # A dependent class with an empty combination is forced to zero by the additive rows.
+    Returns the tying and the equality edges it was built from (for graph reports).
+    """
+    edges, zeros, rest = split_rows(rows)
+    u = [e[0] for e in edges]
+    v = [e[1] for e in edges]
+    s = [e[2] for e in edges]
+    comps = signed_components(num_weights, u, v, s, sorted(zeros))
+    labels, signs, count = comps.label, comps.sign, comps.num_classes
+    free, dependent = _reduce(count, labels, signs, rest)
     vanished = {c for c, combo in dependent if not combo}
-    zero_weights += [w for c in vanished for w in live[c][0]]
-    renumber = {c: i for i, c in enumerate(c for c in range(len(live)) if c not in vanished)}
-    return Tying(
-        classes=tuple(tuple(live[c][0]) for c in renumber),
-        class_signs=tuple(tuple(live[c][1][w] for w in live[c][0]) for c in renumber),
-        zeros=tuple(sorted(zero_weights)),
-        free=tuple(renumber[c] for c in free),
-        dependent=tuple(
-            (renumber[c], tuple((renumber[f], v) for f, v in combo)) for c, combo in dependent if combo
-        ),
-    )
+    if vanished:
+        keep = np.array([c not in vanished for c in range(count)])
+        renumber = np.cumsum(keep) - 1
+        labels = np.where((labels >= 0) & keep[labels], renumber[labels], -1)
+        signs = np.where(labels >= 0, signs, 1).astype(np.int8)
+        free = tuple(int(renumber[c]) for c in free)
+        dependent = tuple(
+            (int(renumber[c]), tuple((int(renumber[f]), a) for f, a in combo)) for c, combo in dependent if combo
+        )
+        count = int(keep.sum())
+    tying = ExplicitTying(labels=labels, signs=signs, count=count, free=tuple(free), dependent=tuple(dependent))
+    return tying, edges
 
 
-def _reduce(num_classes: int, class_of, rows):
+def _reduce(num_classes: int, labels, signs, rows):
     """Exact RREF of the additive rows on class representatives: (free ids, dependent)."""
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
 
     def col(c: int) -> int:  # later classes pivot first; col is its own inverse
         return num_classes - 1 - c
@@ -112,19 +84,19 @@ def _reduce(num_classes: int, class_of, rows):
     for row in rows:
         line: dict[int, object] = {}
         for w, coeff in row.items():
-            if w in class_of:
-                c, s = class_of[w]
-                line[col(c)] = line.get(col(c), QQ.zero) + QQ.convert(coeff) * s
-        line = {j: v for j, v in line.items() if v}
+            c = int(labels[w])
+            if c >= 0:
+                line[col(c)] = line.get(col(c), QQ.zero) + QQ.convert(coeff) * int(signs[w])
+        line = {j: x for j, x in line.items() if x}
         if line:
             sparse[len(sparse)] = line
     if not sparse:
         return tuple(range(num_classes)), ()
     reduced, pivots = DomainMatrix(sparse, (len(sparse), num_classes), QQ).rref()
     by_row: dict[int, list] = {}
-    for (i, j), v in reduced.to_sparse().rep.to_dok().items():
+    for (i, j), x in reduced.to_sparse().rep.to_dok().items():
         if j not in pivots:
-            by_row.setdefault(i, []).append((col(j), QQ.to_sympy(-v)))
+            by_row.setdefault(i, []).append((col(j), Fraction(int(-x.numerator), int(x.denominator))))
     free = tuple(sorted(col(j) for j in set(range(num_classes)) - set(pivots)))
     dependent = tuple(sorted((col(p), tuple(sorted(by_row.get(i, [])))) for i, p in enumerate(pivots)))
     return free, dependent

@@ -1,163 +1,196 @@
-"""The layer specification: what to derive, as a frozen, validated, canonical record.
+"""The layer specification: a request, frozen and validated, with a canonical string.
 
-A :class:`LayerSpec` names the layer family, the number n of inputs, the input group and
-the output action. Its string form is canonical and round-trips:
+A :class:`LayerSpec` names the layer family, the number n of points, the input group, the
+output action, the tensor orders of input and output and the channels. It is only a request:
+:func:`invariant.problem.lower` turns it, once, into the typed values every stage takes.
+Its string form is canonical and round-trips; the sha256 of that string is its identity.
 
->>> s = LayerSpec.build(layer="quadratic", n=4)
+>>> s = LayerSpec(layer="quadratic", n=4)
 >>> str(s)
 'layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4, param=triangular, with_linear=false, with_bias=false'
 >>> LayerSpec.parse(str(s)) == s
 True
 >>> import hashlib; s.sha256 == hashlib.sha256(str(s).encode()).hexdigest()
 True
+>>> str(LayerSpec(layer="linear", n=12, input_order=2, output_order=2, in_channels=16)).split(", ")[-3:]
+['input_order=2', 'output_order=2', 'in_channels=16']
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal, get_args
 
 from .errors import InvariantError
-from .groups import GROUP_NAMES, Group, custom, named
-from .perms import Perm, format_generators, parse_generators
+from .perms import Perm, format_generators, is_permutation, parse_generators
 
-LAYERS = ("linear", "quadratic", "cubic", "folded-linear", "folded-quadratic")
-OUTPUTS = ("permutation", "trivial", "sign", "folded")
-PARAMS = ("triangular", "full")
+Layer = Literal["linear", "quadratic", "cubic", "folded-linear", "folded-quadratic"]
+GroupName = Literal["symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral"]
+Output = Literal["permutation", "trivial", "sign", "folded"]
+Param = Literal["triangular", "full"]
 
-#: Above this many weights the symbolic path is refused (the orbit path has no such limit).
-MAX_SYMBOLIC_WEIGHTS = 4_096
+LAYERS: tuple[str, ...] = get_args(Layer)
+GROUP_NAMES: tuple[str, ...] = get_args(GroupName)
+OUTPUTS: tuple[str, ...] = get_args(Output)
+PARAMS: tuple[str, ...] = get_args(Param)
+
+#: Tensor orders up to this are accepted (the number of index slots grows as (k + l)·degree).
+MAX_ORDER = 4
+#: Digits of n accepted before anything else is looked at (n itself is limited later, by size).
+MAX_N_DIGITS = 12
+#: Custom generators are given as image lists, so their n is bounded by this.
+MAX_CUSTOM_N = 1 << 16
+#: At most this many generators (before the redundant ones are dropped).
+MAX_GENERATORS = 10_000
+
+# Fields printed only when they differ from their default (so older canonical strings stay valid).
+_OPTIONAL_DEFAULTS = {"input_order": 1, "output_order": 1, "in_channels": 1, "out_channels": 1}
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """A layer, a finite group acting on its n inputs, and an action on its outputs.
+    """A layer, a finite group acting on its n points, and an action on its outputs.
 
-    ``output`` is ``"custom"`` when ``output_generators`` gives the output image of each
-    input generator by hand; ``group`` is ``"custom"`` when ``generators`` are given.
-    ``naive`` applies the source note's folded procedure literally (for demonstration).
+    One validating constructor: every field is checked for its type and range, and implied
+    values are filled in (``outputs`` from the output action, ``group="custom"`` when
+    ``generators`` are given, ``output="custom"`` when ``output_generators`` are). Generators
+    may be given as 0-based cycle strings (``"(0 1); (0 1 2 3)"``) or as image tuples.
+
+    ``input_order`` k and ``output_order`` l make the layer map tensors of order k on the n
+    points (n^k entries; the group acts on every index) to tensors of order l; order 0 is a
+    scalar. ``in_channels``/``out_channels`` multiply every class by a block of parameters;
+    the constraints do not change. ``naive`` applies the source note's folded procedure
+    literally (for demonstration).
     """
 
-    layer: str
-    n: int
-    group: str = "symmetric"
-    output: str = "permutation"
-    outputs: int = 0
-    param: str = "triangular"
+    layer: Layer
+    n: int = 4
+    group: GroupName | Literal["custom"] | None = None
+    output: Output | Literal["custom"] | None = None
+    outputs: int | None = None
+    param: Param = "triangular"
     with_linear: bool = False
     with_bias: bool = False
-    generators: tuple[Perm, ...] = field(default=())
-    output_generators: tuple[Perm, ...] = field(default=())
+    generators: tuple[Perm, ...] | str | None = field(default=None)
+    output_generators: tuple[Perm, ...] | str | None = field(default=None)
     naive: bool = False
+    input_order: int = 1
+    output_order: int | None = None
+    in_channels: int = 1
+    out_channels: int = 1
 
     def __post_init__(self) -> None:
+        _check_type("layer", self.layer, str)
         if self.layer not in LAYERS:
             raise InvariantError(f"unknown layer {self.layer!r}; choose one of {', '.join(LAYERS)}")
-        if isinstance(self.n, bool) or not isinstance(self.n, int):
-            raise InvariantError(f"n must be an integer, got {self.n!r}")
-        if self.n <= 0:
-            raise InvariantError(f"n must be positive, got {self.n}")
-        if self.group != "custom" and self.group not in GROUP_NAMES:
-            raise InvariantError(f"unknown group {self.group!r}; choose one of {', '.join(GROUP_NAMES)}")
-        if (self.group == "custom") != bool(self.generators):
-            raise InvariantError("a custom group needs generators, and only a custom group takes them")
-        if self.output != "custom" and self.output not in OUTPUTS:
-            raise InvariantError(f"unknown output action {self.output!r}; choose one of {', '.join(OUTPUTS)}")
-        if (self.output == "custom") != bool(self.output_generators):
-            raise InvariantError("a custom output action needs output generators, and only it takes them")
+        _check_int("n", self.n, low=1)
+        for name in ("input_order", "in_channels", "out_channels"):
+            _check_int(name, getattr(self, name), low=0 if name == "input_order" else 1)
+        for name in ("with_linear", "with_bias", "naive"):
+            _check_type(name, getattr(self, name), bool)
+        _check_type("param", self.param, str)
         if self.param not in PARAMS:
             raise InvariantError(f"unknown parametrization {self.param!r}; choose triangular or full")
+        self._normalize_group()
+        self._normalize_output()
+        self._check_combinations()
+
+    # -- normalization -------------------------------------------------------------------------
+
+    def _set(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+
+    def _normalize_group(self) -> None:
+        gens = self.generators
+        if gens is not None and self.group not in (None, "custom"):
+            raise InvariantError("give a named group or generators, not both")
+        if gens is None or gens == ():
+            if self.group == "custom":
+                raise InvariantError("a custom group needs generators")
+            group = "symmetric" if self.group is None else self.group
+            _check_type("group", group, str)
+            if group not in GROUP_NAMES:
+                raise InvariantError(f"unknown group {group!r}; choose one of {', '.join(GROUP_NAMES)}")
+            self._set("group", group)
+            self._set("generators", ())
+            return
+        if self.n > MAX_CUSTOM_N:
+            raise InvariantError(f"generators given by hand act on at most {MAX_CUSTOM_N} points, not n = {self.n}")
+        self._set("generators", _generators("generators", gens, self.n))
+        self._set("group", "custom")
+
+    def _normalize_output(self) -> None:
+        folded = self.layer.startswith("folded")
+        out_gens = self.output_generators
+        if out_gens is not None and out_gens != () and self.output not in (None, "custom"):
+            raise InvariantError("give an output action or output generators, not both")
+        if self.output_order is not None:
+            _check_int("output_order", self.output_order, low=0)
+        if out_gens is not None and out_gens != ():
+            output = "custom"
+        elif self.output is None:
+            output = "folded" if folded else ("trivial" if self.output_order == 0 else "permutation")
+        else:
+            output = self.output
+            _check_type("output", output, str)
+            if output not in OUTPUTS:
+                raise InvariantError(f"unknown output action {output!r}; choose one of {', '.join(OUTPUTS)}")
+        self._set("output", output)
+        order = self.output_order if self.output_order is not None else (1 if output == "permutation" else 0)
+        if output == "permutation" and order == 0:
+            raise InvariantError("the permutation output action needs an output order of at least 1")
+        if output != "permutation" and order != 0:
+            raise InvariantError(f"the {output} output action has no point indices: its output order is 0")
+        if order > MAX_ORDER or self.input_order > MAX_ORDER:
+            raise InvariantError(f"tensor orders are limited to {MAX_ORDER}")
+        self._set("output_order", order)
+        implied = {"permutation": self.n**order, "folded": self.n // 2}.get(output)
+        if self.outputs is not None:
+            _check_int("outputs", self.outputs, low=1)
+            if output in ("permutation", "folded") and self.outputs != implied:
+                raise InvariantError(f"the {output} output action has {implied} outputs, not {self.outputs}")
+            outputs = self.outputs
+        elif output == "custom":
+            raise InvariantError("output generators need the number of outputs M they act on")
+        else:
+            outputs = implied if implied is not None else 1
+        self._set("outputs", outputs)
+        if output == "custom":
+            if outputs > MAX_CUSTOM_N:
+                raise InvariantError(f"output generators act on at most {MAX_CUSTOM_N} outputs, not {outputs}")
+            self._set("output_generators", _generators("output generators", out_gens, outputs))
+        else:
+            self._set("output_generators", ())
+
+    def _check_combinations(self) -> None:
         folded = self.layer.startswith("folded")
         if folded and self.output != "folded":
             raise InvariantError(f"layer {self.layer} has the folded output action, not {self.output!r}")
         if self.output == "folded" and not folded:
-            raise InvariantError("the folded output goes with --layer folded-linear or folded-quadratic")
+            raise InvariantError("the folded output action goes with the folded-linear and folded-quadratic layers")
         if folded and self.n % 2:
             raise InvariantError(f"folded layers need an even n, got {self.n}")
+        if folded and self.input_order != 1:
+            raise InvariantError("folded layers act on vectors (input order 1)")
         if self.degree == 1 and self.param == "full":
-            raise InvariantError("--param full applies to quadratic and cubic layers")
+            raise InvariantError("the full parametrization applies to quadratic and cubic layers")
         if self.degree == 1 and self.with_linear:
-            raise InvariantError("--with-linear applies to quadratic and cubic layers (a linear layer is already linear)")
+            raise InvariantError("an extra linear term applies to quadratic and cubic layers (a linear layer is already linear)")
         if self.naive and not (folded and self.group == "symmetric"):
-            raise InvariantError("--naive reproduces the note's folded procedure: it needs a folded layer and the symmetric group")
-        expected = {"permutation": self.n, "folded": self.n // 2}.get(self.output)
-        if expected is not None and self.outputs != expected:
-            raise InvariantError(f"the {self.output} output action has {expected} outputs, not {self.outputs}")
-        if self.outputs <= 0:
-            raise InvariantError(f"the number of outputs must be positive, got {self.outputs}")
-        for g in self.output_generators:
-            if len(g) != self.outputs:
-                raise InvariantError(f"output generator of size {len(g)} does not act on {self.outputs} outputs")
-        group = self.input_group
-        if self.output == "custom" and len(self.output_generators) != len(group.generators):
-            raise InvariantError(
-                f"{len(self.output_generators)} output generators given for "
-                f"{len(group.generators)} input generators; give one per input generator, in order"
-            )
+            raise InvariantError("naive mode reproduces the note's folded procedure: it needs a folded layer and the symmetric group")
 
-    @classmethod
-    def build(
-        cls,
-        layer: str,
-        n: int = 4,
-        group: str | None = None,
-        generators: str | tuple[Perm, ...] | None = None,
-        output: str | None = None,
-        output_generators: str | tuple[Perm, ...] | None = None,
-        outputs: int | None = None,
-        param: str = "triangular",
-        with_linear: bool = False,
-        with_bias: bool = False,
-        naive: bool = False,
-    ) -> "LayerSpec":
-        """Normalize user-facing options (strings of cycles, implied defaults) into a spec."""
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise InvariantError(f"n must be an integer, got {n!r}")
-        if n <= 0:
-            raise InvariantError(f"n must be positive, got {n}")
-        if generators is not None and group not in (None, "custom"):
-            raise InvariantError("give --group or --generators, not both")
-        gens = parse_generators(generators, n) if isinstance(generators, str) else tuple(generators or ())
-        group_name = "custom" if gens else (group or "symmetric")
-        if output_generators is not None and output not in (None, "custom"):
-            raise InvariantError("give --output or --output-generators, not both")
-        folded = layer.startswith("folded")
-        out = "custom" if output_generators is not None else (output or ("folded" if folded else "permutation"))
-        if out == "permutation":
-            size = n
-        elif out == "folded":
-            size = n // 2
-        elif out == "custom":
-            if outputs is None:
-                raise InvariantError("--output-generators needs --outputs M (the number of outputs they act on)")
-            size = outputs
-        else:
-            size = 1 if outputs is None else outputs
-        if outputs is not None and out in ("permutation", "folded") and outputs != size:
-            raise InvariantError(f"the {out} output action has {size} outputs; --outputs {outputs} does not fit")
-        if isinstance(output_generators, str):
-            if size <= 0:
-                raise InvariantError(f"the number of outputs must be positive, got {size}")
-            out_gens = parse_generators(output_generators, size)
-        else:
-            out_gens = tuple(output_generators or ())
-        return cls(
-            layer=layer, n=n, group=group_name, output=out, outputs=size, param=param,
-            with_linear=with_linear, with_bias=with_bias, generators=gens,
-            output_generators=out_gens, naive=naive,
-        )
+    # -- derived facts ---------------------------------------------------------------------------
 
     @property
     def degree(self) -> int:
         """Degree of the main term: 1 for linear, 2 for quadratic, 3 for cubic layers."""
         return 1 if self.layer.endswith("linear") else 3 if self.layer == "cubic" else 2
 
-    @property
-    def input_group(self) -> Group:
-        """The group acting on the inputs."""
-        if self.group == "custom":
-            return custom(self.n, self.generators)
-        return named(self.group, self.n)
+    @classmethod
+    def build(cls, layer: str, n: int = 4, **options) -> "LayerSpec":
+        """The same as the constructor (kept for callers that spell it this way)."""
+        return cls(layer=layer, n=n, **options)
 
     def __str__(self) -> str:
         parts = [
@@ -171,36 +204,50 @@ class LayerSpec:
             parts.append(f"output_generators={format_generators(self.output_generators)}")
         if self.naive:
             parts.append("naive=true")
+        for name, default in _OPTIONAL_DEFAULTS.items():
+            value = getattr(self, name)
+            if name == "output_order" and self.output != "permutation":
+                continue  # implied by the output action
+            if value != default:
+                parts.append(f"{name}={value}")
         return ", ".join(parts)
 
     @classmethod
     def parse(cls, text: str) -> "LayerSpec":
         """Inverse of ``str``: parse a canonical spec string."""
-        fields: dict[str, str] = {}
+        if not isinstance(text, str):
+            raise InvariantError(f"a spec string must be a str, got {type(text).__name__}")
+        values: dict[str, str] = {}
         for part in text.split(", "):
             key, sep, value = part.partition("=")
-            if not sep or key in fields:
-                raise InvariantError(f"malformed spec string near {part!r}")
-            fields[key] = value
+            if not sep or key in values:
+                raise InvariantError(f"malformed spec string near {part[:40]!r}")
+            values[key] = value
         required = ("layer", "n", "group", "output", "outputs", "param", "with_linear", "with_bias")
-        missing = [k for k in required if k not in fields]
-        unknown = set(fields) - set(required) - {"generators", "output_generators", "naive"}
+        known = set(required) | {"generators", "output_generators", "naive"} | set(_OPTIONAL_DEFAULTS)
+        missing = [k for k in required if k not in values]
+        unknown = sorted(set(values) - known)
         if missing or unknown:
-            raise InvariantError(f"malformed spec string: missing {missing}, unknown {sorted(unknown)}")
-        try:
-            n, outputs = int(fields["n"]), int(fields["outputs"])
-        except ValueError:
-            raise InvariantError("malformed spec string: n and outputs must be integers") from None
-        return cls(
-            layer=fields["layer"], n=n, group=fields["group"], output=fields["output"],
-            outputs=outputs, param=fields["param"],
-            with_linear=_parse_bool(fields["with_linear"]), with_bias=_parse_bool(fields["with_bias"]),
-            generators=parse_generators(fields["generators"], n) if "generators" in fields else (),
-            output_generators=(
-                parse_generators(fields["output_generators"], outputs) if "output_generators" in fields else ()
-            ),
-            naive=_parse_bool(fields.get("naive", "false")),
-        )
+            raise InvariantError(f"malformed spec string: missing {missing}, unknown {unknown}")
+        kwargs: dict = {"layer": values["layer"], "param": values["param"]}
+        for key in ("n", "outputs", *_OPTIONAL_DEFAULTS):
+            if key in values:
+                kwargs[key] = _parse_int(values[key], key)
+        for key in ("with_linear", "with_bias", "naive"):
+            if key in values:
+                kwargs[key] = _parse_bool(values[key])
+        if "generators" in values:
+            kwargs["generators"] = values["generators"]
+        else:
+            kwargs["group"] = values["group"]
+        if "output_generators" in values:
+            kwargs["output_generators"] = values["output_generators"]
+        else:
+            kwargs["output"] = values["output"]
+        spec = cls(**kwargs)
+        if str(spec) != text:
+            raise InvariantError("malformed spec string: not in canonical form")
+        return spec
 
     @property
     def sha256(self) -> str:
@@ -209,10 +256,61 @@ class LayerSpec:
 
     def with_group(self, group: str) -> "LayerSpec":
         """The same spec under another named group (used to suggest a group that acts)."""
-        return replace(self, group=group, generators=(), naive=False)
+        return replace(self, group=group, generators=None, naive=False)
+
+    def at_n(self, n: int) -> "LayerSpec":
+        """The same request at another number of points (named groups and standard outputs)."""
+        outputs = self.outputs if self.output in ("trivial", "sign") else None
+        return replace(self, n=n, outputs=outputs)
+
+    def replace(self, **changes) -> "LayerSpec":
+        """A copy with some fields changed, validated again."""
+        names = {f.name for f in fields(self)}
+        bad = sorted(set(changes) - names)
+        if bad:
+            raise InvariantError(f"unknown spec fields {bad}")
+        return replace(self, **changes)
+
+
+def _check_type(name: str, value, kind: type) -> None:
+    if kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise InvariantError(f"{name} must be {'a' if kind is not int else 'an'} {kind.__name__}, got {value!r:.60}")
+
+
+def _check_int(name: str, value, low: int) -> None:
+    _check_type(name, value, int)
+    if abs(value) >= 10**MAX_N_DIGITS:
+        raise InvariantError(f"{name} has more than {MAX_N_DIGITS} digits; sizes are far smaller (see the README's limits)")
+    if value < low:
+        raise InvariantError(f"{name} must be {'positive' if low == 1 else f'at least {low}'}, got {value}")
+
+
+def _generators(what: str, value, points: int) -> tuple[Perm, ...]:
+    if isinstance(value, str):
+        gens = parse_generators(value, points)
+    elif isinstance(value, (tuple, list)):
+        gens = tuple(tuple(g) if isinstance(g, (tuple, list)) else g for g in value)
+        for g in gens:
+            if not isinstance(g, tuple) or not is_permutation(g, points):
+                raise InvariantError(f"{what}: {str(g)[:60]} is not a permutation of 0..{points - 1}")
+    else:
+        raise InvariantError(f"{what} must be a cycle string or a tuple of image tuples, got {type(value).__name__}")
+    if len(gens) > MAX_GENERATORS:
+        raise InvariantError(f"{len(gens)} {what} given; at most {MAX_GENERATORS}")
+    return gens
+
+
+def _parse_int(text: str, key: str) -> int:
+    if not text.lstrip("-").isdigit() or len(text) > MAX_N_DIGITS + 1:
+        raise InvariantError(f"malformed spec string: {key} must be an integer, got {text[:20]!r}")
+    return int(text)
 
 
 def _parse_bool(text: str) -> bool:
     if text not in ("true", "false"):
-        raise InvariantError(f"malformed spec string: expected true or false, got {text!r}")
+        raise InvariantError(f"malformed spec string: expected true or false, got {text[:20]!r}")
     return text == "true"
