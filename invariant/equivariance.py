@@ -23,7 +23,7 @@ units in the last place of sums of a few hundred terms), unless an absolute ``at
 
 >>> import numpy as np
 >>> from invariant import LayerSpec
->>> spec = LayerSpec.build(layer="linear", n=4)
+>>> spec = LayerSpec(layer="linear", n=4)
 >>> rng = np.random.default_rng(0)
 >>> m = equivariance_error(lambda x: x + x.sum(-1, keepdims=True), sampler(spec), rng)
 >>> m.ok(), m.error < 1e-12
@@ -41,12 +41,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from .actions import generator_pairs
+from .actions import random_word
 from .errors import InvariantError
-from .perms import Perm, compose, identity
+from .perms import Perm
+from .problem import lower
 from .spec import LayerSpec
 
 Element = tuple[Perm, Perm, int]
@@ -69,6 +71,9 @@ class TensorAction:
     array([[8, 6, 7],
            [2, 0, 1],
            [5, 3, 4]])
+    >>> from invariant.perms import induced
+    >>> np.array_equal(TensorAction(order=2).apply(induced((1, 2, 0), 2), x), TensorAction(order=2).apply((1, 2, 0), x))
+    True
     >>> TensorAction(order=1, channels=(2,)).shape(3)
     (3, 2)
     """
@@ -87,9 +92,18 @@ class TensorAction:
         return (n,) * self.order + tuple(self.channels)
 
     def apply(self, perm: Perm, x: np.ndarray) -> np.ndarray:
-        """(g·x) with (g·x)_{i...} = x_{g⁻¹(i)...} on every point axis: the entry at i moves to g(i)."""
+        """(g·x) with (g·x)_{i...} = x_{g⁻¹(i)...} on every point axis: the entry at i moves to g(i).
+
+        A permutation of the n^order flattened index tuples (row-major; what
+        :func:`invariant.perms.induced` gives, and the lowered action's π for order-l
+        outputs) acts on the point axes as one.
+        """
         inverse = np.argsort(np.asarray(perm, dtype=np.intp))
         first = x.ndim - len(self.channels) - self.order
+        points = x.shape[first:first + self.order]
+        if self.order > 1 and len(perm) == math.prod(points):
+            flat = x.reshape(x.shape[:first] + (len(perm),) + tuple(self.channels))
+            return np.take(flat, inverse, axis=first).reshape(x.shape)
         for axis in range(first, first + self.order):
             x = np.take(x, inverse, axis=axis)
         return x
@@ -98,37 +112,22 @@ class TensorAction:
 VECTOR = TensorAction()
 
 
-@dataclass(frozen=True)
-class Words:
-    """Random words in generator pairs (g_i, π_i, s_i): random elements of ⟨(g_i, π_i, s_i)⟩.
+def words(pairs, n: int, outputs: int) -> Sampler:
+    """Random words in generator pairs (g_i, π_i, s_i), lengths 1..40: random elements of ⟨(g_i, π_i, s_i)⟩.
 
-    The length is drawn too (1..max_length), so powers of a single generator all occur.
-    The product of a word is taken in the group of triples, so π and s follow g exactly
-    when the output rule is a homomorphism (and generate ⟨(g, ρ(g))⟩ when it is not).
+    The product is taken in the group of triples, so π and s follow g exactly when the
+    output rule is a homomorphism (and generate ⟨(g, ρ(g))⟩ when it is not).
 
-    >>> words = Words((((1, 0, 2), (1, 0, 2), 1), ((1, 2, 0), (1, 2, 0), 1)), n=3, outputs=3)
-    >>> g, pi, s = words(np.random.default_rng(0))
+    >>> g, pi, s = words((((1, 0, 2), (1, 0, 2), 1), ((1, 2, 0), (1, 2, 0), 1)), 3, 3)(np.random.default_rng(0))
     >>> g == pi and s == 1
     True
     """
-
-    pairs: tuple[Element, ...]
-    n: int
-    outputs: int
-    max_length: int = 40
-
-    def __call__(self, rng: np.random.Generator) -> Element:
-        g, pi, s = identity(self.n), identity(self.outputs), 1
-        length = int(rng.integers(1, self.max_length + 1)) if self.pairs else 0
-        for i in rng.integers(len(self.pairs), size=length):
-            a, b, t = self.pairs[i]
-            g, pi, s = compose(tuple(a), g), compose(tuple(b), pi), s * t
-        return g, pi, s
+    return partial(random_word, tuple(pairs), n, outputs)
 
 
-def sampler(spec: LayerSpec) -> Words:
-    """Random elements (g, π, s) of the spec's group with its output action, derived by the library."""
-    return Words(tuple(tuple(p) for p in generator_pairs(spec)), spec.n, spec.outputs)
+def sampler(spec: LayerSpec) -> Sampler:
+    """Random elements (g, π, s) of the spec's group with its output action, as lowered by the library."""
+    return lower(spec).action.sample
 
 
 @dataclass(frozen=True)

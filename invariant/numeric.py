@@ -7,7 +7,7 @@ equivariance error of such a layer is measured by :mod:`invariant.equivariance`:
 >>> from functools import partial
 >>> from invariant import LayerSpec, derive
 >>> from invariant.equivariance import equivariance_error, sampler
->>> sol = derive(LayerSpec.build(layer="quadratic", n=4, with_linear=True))
+>>> sol = derive(LayerSpec(layer="quadratic", n=4, with_linear=True))
 >>> rng = np.random.default_rng(0)
 >>> w = dense_weights(sol, rng.standard_normal(sol.num_free))
 >>> equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng).error < 1e-12
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import weight_keys
+from .layout import layout_of
 from .solution import Solution
 from .spec import LayerSpec
 
@@ -33,10 +33,11 @@ def dense_weights(sol: Solution, theta) -> np.ndarray:
 
 
 def evaluate(spec: LayerSpec, weights, x) -> np.ndarray:
-    """y_k = Σ W[k, idx] x_idx + Σ B[k,i] x_i + C[k] for a batch x of shape (..., n)."""
+    """y_o = Σ W[o, idx] x_idx + Σ B[o, a] x_a + C[o] for a batch x of shape (..., N), N = n^k input points."""
     x = np.asarray(x, dtype=np.float64)
-    y = np.zeros(x.shape[:-1] + (spec.outputs,))
-    for w, (_, k, idx) in zip(np.asarray(weights, dtype=np.float64), weight_keys(spec)):
+    layout = layout_of(spec)
+    y = np.zeros(x.shape[:-1] + (layout.outputs,))
+    for w, (_, o, idx) in zip(np.asarray(weights, dtype=np.float64), layout.keys()):
         if w:
-            y[..., k] += w * np.prod(x[..., list(idx)], axis=-1)
+            y[..., o] += w * np.prod(x[..., list(idx)], axis=-1)
     return y

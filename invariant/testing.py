@@ -8,7 +8,7 @@ max |f(g·x) − s·ρ(g) f(x)|. It works for any module, a generated layer, an
 
 - ``group``: a :class:`~invariant.spec.LayerSpec` (its group and output action, derived by
   the library), any sampler ``rng -> (g, π, s)`` such as
-  :class:`~invariant.equivariance.Words` over generator pairs, or ``None`` for the
+  :func:`~invariant.equivariance.words` over generator pairs, or ``None`` for the
   module's own ``generator_pairs``, ``n`` and ``outputs`` (generated layers and
   :mod:`codegen.nets` networks have them);
 - ``input_action`` / ``output_action``: :class:`~invariant.equivariance.TensorAction`
@@ -20,11 +20,11 @@ NaN or inf in any output fails. The tolerance is per dtype, relative to the outp
 unless ``atol`` is given.
 
 >>> import invariant, torch
->>> layer = invariant.compile(invariant.LayerSpec.build(layer="quadratic", n=5))(dtype=torch.float64)
+>>> layer = invariant.compile(invariant.LayerSpec(layer="quadratic", n=5))(dtype=torch.float64)
 >>> assert_equivariant(layer).error < 1e-10
 True
 >>> net = torch.nn.Sequential(torch.nn.Embedding(10, 3), torch.nn.Flatten(-2), torch.nn.Linear(12, 2))
->>> invariance = Words((((1, 0, 2, 3), (0, 1), 1),), n=4, outputs=2)
+>>> invariance = words((((1, 0, 2, 3), (0, 1), 1),), n=4, outputs=2)
 >>> tokens = np.random.default_rng(0).integers(10, size=(8, 4))
 >>> equivariance_error(net, invariance, x=tokens).ok()   # a linear map of concatenated embeddings
 False
@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import equivariance as core
-from .equivariance import VECTOR, Measurement, Sampler, TensorAction, Words
+from .equivariance import VECTOR, Measurement, Sampler, TensorAction, words
 from .spec import LayerSpec
 
 
@@ -61,7 +61,7 @@ def equivariance_error(
     if isinstance(group, LayerSpec):
         sample = core.sampler(group)
     elif group is None:
-        sample = Words(tuple(module.generator_pairs), module.n, module.outputs)
+        sample = words(module.generator_pairs, module.n, module.outputs)
     else:
         sample = group
     tensors = [*module.parameters(), *module.buffers()]
