@@ -1,0 +1,497 @@
+"""Tensor-order S_n layers (sets, graphs, hypergraphs) with channels, for any n at run time.
+
+A layer maps x of shape (..., n^k, C) to y of shape (..., n^l, D) (k, l point axes; batch
+first, channels last). Its classes are set partitions P of the slots (the l output slots,
+then the k slots of each of the d input factors): the *orbit basis* operator of P is
+
+    O_P(x)_a = Σ_{b : pattern(a, b) = P} x_b          (exact equality pattern P)
+
+and the *diagram basis* operator (IGN's pooling/broadcast operations) of a partition σ is
+
+    D_σ(x)_a = Σ_{b : the equalities of σ hold on (a, b)} x_b,
+
+which sums over the blocks of σ that hold only input slots, takes diagonals where input
+slots share a block, broadcasts over blocks that hold only output slots and writes to the
+output diagonal where output slots share a block. D_σ = Σ_{τ ≥ σ} O_τ over the coarser
+partitions, so by Möbius inversion on the partition lattice
+
+    O_P = Σ_{σ ≥ P} μ(P, σ) D_σ,   μ(P, σ) = Π_{blocks β of σ} (-1)^{m_β - 1} (m_β - 1)!,
+
+m_β being the number of blocks of P merged into β. Both sides are polynomial identities in
+n, so the same parameters serve every n (classes with more blocks than n vanish there).
+
+With one C×D block θ_c per class (C^d × D for degree d), the layer is
+y = Σ_c f_c O_{P_c}(x^{⊗d}) θ_c = Σ_σ D_σ(x^{⊗d}) Φ_σ with Φ_σ = Σ_c f_c μ(P_c, σ) θ_c: the
+*mix* matrix f_c μ(P_c, σ) is exact (Fractions). A quadratic class is an ordered orbit P
+together with its factor swap; one weight per unordered monomial x_b x_b' gives
+f_c = 1/2 when the swap fixes P and the factors are not identified slot by slot (each
+unordered pair is counted twice by the ordered sum), else f_c = 1. For such self-swap
+classes only the symmetric part of θ_c in its two input-channel axes is seen: the
+antisymmetric part is a gauge of D·C(C-1)/2 directions per class.
+
+The forward evaluates each distinct reduction (an einsum over the input) once, multiplies
+it by the Φ of every diagram that uses it, and adds the results into the output in one
+pass per output diagonal: O(n^max(k,l) · C · D) per sample for linear layers.
+
+>>> pats = (Pattern("W", None, (0, 0), 1), Pattern("W", None, (0, 1), 1))
+>>> layout = TensorLayout(k=1, l=1, in_channels=1, out_channels=1, degree=1, n=4)
+>>> [f.mix for f in families(layout, pats)]   # [diagram][class][output]: O_{a=b} = D_{a=b}, O_{a≠b} = D_{ab} - D_{a=b}
+[((('1',), ('-1',)), (('0',), ('1',)))]
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import jinja2
+
+from invariant import LayerSpec, __version__, derive
+from invariant.solution import Solution
+
+BATCH, CHANNELS = "z", "xy"
+LETTERS = "abcdefghijklmnopqrstuvw"  # point-index letters; z is the batch, x and y the channels
+PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What the record reads of a pattern-path class (``invariant.patterns.ClassPattern``):
+    family ("W", "B" or "C"), output index (trivial outputs) or None, the restricted-growth
+    labels of the representative's slots, and the number of members."""
+
+    family: str
+    output: int | None
+    blocks: tuple[int, ...]
+    size: int
+
+
+@dataclass(frozen=True)
+class TensorLayout:
+    """What the record needs of a spec: orders, channels, degree and terms."""
+
+    k: int
+    l: int
+    in_channels: int
+    out_channels: int
+    degree: int
+    n: int
+    outputs: int = 1
+    with_linear: bool = False
+    with_bias: bool = False
+    permutation_output: bool = True
+
+
+@dataclass(frozen=True)
+class Family:
+    """One weight family: its classes, exact mix matrix, init and dense-reference tables."""
+
+    name: str
+    param: str
+    degree: int
+    classes: tuple[int, ...]  # indices into the solution's patterns
+    patterns: tuple[tuple[int, ...], ...]
+    shape: tuple[int, ...]  # parameter shape (K, C, ..., D)
+    diagrams: tuple[tuple[int, ...], ...]
+    mix: tuple[tuple[tuple[str, ...], ...], ...]  # [diagram][class][output], exact fractions as strings
+    mix_float: tuple[tuple[tuple[float, ...], ...], ...]
+    factor: tuple[float, ...]
+    outputs: tuple[int, ...]
+    init_std: tuple[float, ...]
+    phi_subscripts: str
+    pairs: tuple[tuple[int, int], ...]  # slot pairs whose equality bits make a pattern code
+    codes: tuple[tuple[int, int], ...]  # (pattern code, class row) for the dense reference
+    ext_subscripts: str  # θ_c f_c placed at the class's output index: (K, C.., M, D)
+    dense_subscripts: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the structured forward: ``target = code``, or an in-place statement."""
+
+    target: str
+    code: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class TensorRecord:
+    header: str
+    class_name: str
+    spec: str
+    sha256: str
+    version: str
+    doc: tuple[str, ...]
+    k: int
+    l: int
+    in_channels: int
+    out_channels: int
+    outputs: int
+    width: int  # outputs * out_channels: the last axis of y
+    degree: int
+    init_n: int
+    num_free: int
+    gauge: int
+    families: tuple[Family, ...]
+    steps: tuple[Step, ...]
+
+
+def restricted_growth(labels) -> tuple[int, ...]:
+    """Relabel blocks by first appearance: ``restricted_growth((5, 2, 5)) == (0, 1, 0)``."""
+    seen: dict = {}
+    return tuple(seen.setdefault(v, len(seen)) for v in labels)
+
+
+def set_partitions(m: int) -> Iterator[tuple[int, ...]]:
+    """All restricted-growth strings of length m (Bell(m) of them), in lexicographic order.
+
+    >>> [len(list(set_partitions(m))) for m in range(6)]
+    [1, 1, 2, 5, 15, 52]
+    """
+    def grow(prefix, top):
+        if len(prefix) == m:
+            yield tuple(prefix)
+            return
+        for v in range(top + 2):
+            yield from grow(prefix + [v], max(top, v))
+    yield from grow([], -1)
+
+
+def coarsenings(blocks: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Fraction]]:
+    """(σ, μ(P, σ)) for every partition σ ≥ P (blocks merged), P given by ``blocks``.
+
+    >>> sorted(coarsenings((0, 1, 2)))[:2]
+    [((0, 0, 0), Fraction(2, 1)), ((0, 0, 1), Fraction(-1, 1))]
+    """
+    count = max(blocks) + 1 if blocks else 0
+    for merge in set_partitions(count):
+        sizes = [merge.count(v) for v in range(max(merge) + 1)] if merge else []
+        mu = math.prod((-1) ** (s - 1) * math.factorial(s - 1) for s in sizes)
+        yield restricted_growth(merge[b] for b in blocks), Fraction(mu)
+
+
+def swapped(blocks: tuple[int, ...], l: int, k: int) -> tuple[int, ...]:
+    """The pattern with the two input factors exchanged (quadratic layers)."""
+    return restricted_growth(blocks[:l] + blocks[l + k: l + 2 * k] + blocks[l: l + k])
+
+
+def quadratic_factor(blocks: tuple[int, ...], l: int, k: int) -> Fraction:
+    """1/2 when the factor swap fixes the pattern and the factors are not identified."""
+    identified = blocks[l: l + k] == blocks[l + k: l + 2 * k]
+    return Fraction(1, 2) if swapped(blocks, l, k) == blocks and not identified else Fraction(1)
+
+
+def falling(n: int, m: int) -> int:
+    return math.perm(n, m) if 0 <= m <= n else 0
+
+
+def second_moment(blocks: tuple[int, ...], layout: TensorLayout, degree: int, l: int) -> Fraction:
+    """Σ over input channels of E[O_P(x)_a²] at one output a, x ~ N(0, I), n = layout.n.
+
+    N = number of input tuples with pattern P at a = (n - o)(n - o - 1)... over the q blocks
+    without output slots (o blocks hold output slots). Linear: C·N. Quadratic, by Isserlis:
+    C²N for a class that is not swap-symmetric; C(C-1)N/4 + C·N/2 for a self-swap class
+    (factor 1/2); C(C-1)N + C(N² + 2N) when the factors are identified (x_b² terms).
+    """
+    c = layout.in_channels
+    outs = len(set(blocks[:l]))
+    count = falling(layout.n - outs, (max(blocks) + 1 if blocks else 0) - outs)
+    if degree == 0:
+        return Fraction(1)
+    if degree == 1:
+        return Fraction(c * count)
+    k = layout.k
+    if blocks[l: l + k] == blocks[l + k:]:
+        return Fraction(c * (c - 1) * count + c * (count * count + 2 * count))
+    if quadratic_factor(blocks, l, k) != 1:
+        return Fraction(c * (c - 1) * count, 4) + Fraction(c * count, 2)
+    return Fraction(c * c * count)
+
+
+def _pair_code(blocks: tuple[int, ...]) -> int:
+    pairs = itertools.combinations(range(len(blocks)), 2)
+    return sum(1 << p for p, (s, t) in enumerate(pairs) if blocks[s] == blocks[t])
+
+
+def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
+    """Group the classes by family and expand each in the diagram basis (exact mix).
+
+    Init (``init_std``, scaled by √gain in the module): θ_c[..., e] ~ N(0, s_c²) with
+    s_c² = 1 / (m_τ E_c), E_c the second moment of
+    the class's operator (:func:`second_moment`) at n = layout.n and m_τ the number of
+    classes (all families) acting on outputs of the same equality type τ (and output index):
+    every class contributes 1 / m_τ, so E[y_a²] = 1 at every output a for
+    x ~ N(0, I) (biases start at zero and are not counted).
+    """
+    l = layout.l if layout.permutation_output else 0
+    degree_of = {"W": layout.degree, "B": 1, "C": 0}
+    share: dict[tuple, int] = {}
+    for p in patterns:
+        if p.family != "C":
+            key = (restricted_growth(p.blocks[:l]), p.output)
+            share[key] = share.get(key, 0) + 1
+    out = []
+    for name in ("W", "B", "C"):
+        members = [(i, p) for i, p in enumerate(patterns) if p.family == name]
+        if not members:
+            continue
+        d = degree_of[name]
+        diagrams: dict[tuple[int, ...], dict[int, Fraction]] = {}
+        factors, init = [], []
+        for row, (_, p) in enumerate(members):
+            f = quadratic_factor(p.blocks, l, layout.k) if d == 2 else Fraction(1)
+            factors.append(f)
+            for sigma, mu in coarsenings(p.blocks):
+                diagrams.setdefault(sigma, {})[row] = f * mu
+            if name == "C":
+                init.append(0.0)
+            else:
+                moment = second_moment(p.blocks, layout, d, l)
+                key = (restricted_growth(p.blocks[:l]), p.output)
+                init.append(math.sqrt(1 / (share[key] * moment)) if moment else 0.0)
+        order = _diagram_order(diagrams, l)
+        width = layout.outputs
+        outputs = [p.output or 0 for _, p in members]
+        mix = tuple(
+            tuple(tuple(str(diagrams[s].get(r, 0)) if outputs[r] == m else "0" for m in range(width))
+                  for r in range(len(members)))
+            for s in order
+        )
+        chan = CHANNELS[:d]
+        out.append(Family(
+            name=name, param=PARAMS[name], degree=d, classes=tuple(i for i, _ in members),
+            patterns=tuple(p.blocks for _, p in members),
+            shape=(len(members),) + (layout.in_channels,) * d + (layout.out_channels,),
+            diagrams=tuple(order), mix=mix,
+            mix_float=tuple(tuple(tuple(float(Fraction(v)) for v in row) for row in s) for s in mix),
+            factor=tuple(float(f) for f in factors), outputs=tuple(outputs), init_std=tuple(init),
+            phi_subscripts=f"skm,k{chan}e->s{chan}me",
+            pairs=tuple(itertools.combinations(range(l + d * layout.k), 2)),
+            codes=tuple((_pair_code(p.blocks), r) for r, (_, p) in enumerate(members)),
+            ext_subscripts=f"k{chan}e,km->k{chan}me",
+            dense_subscripts=_dense_subscripts(layout, d, l),
+        ))
+    return tuple(out)
+
+
+def _dense_subscripts(layout: TensorLayout, d: int, l: int) -> str:
+    """einsum of the dense reference: V[a.., b.., b'.., x, y, m, e] with the input factors."""
+    k = layout.k
+    letters = LETTERS[: l + d * k]
+    out, factors = letters[:l], [letters[l + f * k: l + (f + 1) * k] for f in range(d)]
+    chan = CHANNELS[:d]
+    operands = [letters + chan + "ME"] + [BATCH + fac + c for fac, c in zip(factors, chan)]
+    return ",".join(operands) + f"->{BATCH}{out}ME"
+
+
+def _input_key(sigma: tuple[int, ...], l: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A diagram's reduction: the input slots' labelling and the (input) labels it keeps."""
+    labels = restricted_growth(sigma[l:])
+    relabel = dict(zip(sigma[l:], labels))
+    kept = tuple(sorted({relabel[b] for b in sigma[:l] if b in relabel}))
+    return labels, kept
+
+
+def _diagram_order(diagrams, l: int) -> list[tuple[int, ...]]:
+    """Diagrams sorted so that those sharing a reduction are contiguous (bigger ones first)."""
+    def key(sigma):
+        labels, kept = _input_key(sigma, l)
+        return (-len(kept), labels, kept, sigma)
+    return sorted(diagrams, key=key)
+
+
+def _describe(sigma: tuple[int, ...], l: int, k: int, d: int) -> str:
+    """A diagram in index notation, e.g. ``y[a,b] += Σ_c x[a,c]``."""
+    out = ",".join(LETTERS[b] for b in sigma[:l])
+    factors = [",".join(LETTERS[b] for b in sigma[l + f * k: l + (f + 1) * k]) for f in range(d)]
+    summed = sorted(set(sigma[l:]) - set(sigma[:l]))
+    total = "Σ_" + "".join(LETTERS[b] for b in summed) + " " if summed else ""
+    body = " ".join(f"x[{f}]" if f else "x" for f in factors) if d else "1"
+    return f"y[{out}] += {total}{body}"
+
+
+def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step, ...]:
+    """The structured forward as code lines (the template only prints them).
+
+    x: (B, n^k, C) -> y: (B, n^l, E), E = outputs · D. Per family: phi = mix · θ; per
+    reduction: one einsum (or a sum of an earlier, larger reduction with the same input
+    labelling) and one matmul with the concatenated Φ of its diagrams; per output
+    equality type τ: one sum of the broadcast terms, added to y (τ finest) or to the
+    diagonal view of y (in place).
+    """
+    k, width = layout.k, layout.outputs * layout.out_channels
+    l = layout.l if layout.permutation_output else 0
+    steps: list[Step] = []
+    # per output type τ: (through blocks, broadcast pattern, order, code, has a batch axis)
+    groups: dict[tuple[int, ...], list[tuple[int, tuple[bool, ...], int, str, bool]]] = {}
+    made: list[tuple[tuple[int, ...], tuple[int, ...], str]] = []  # (labels, kept, variable)
+    for fam in fams:
+        d = fam.degree
+        cdim = layout.in_channels ** d
+        phi = f"phi_{fam.name}"
+        chan = CHANNELS[:d]
+        steps.append(Step(phi, f"torch.einsum(\"{fam.phi_subscripts}\", self.mix_{fam.name}, self.{fam.param})"
+                               f".reshape({len(fam.diagrams)}, {cdim}, {width})",
+                          f"Φ_σ = Σ_c f_c μ(P_c, σ) θ_c for the {len(fam.diagrams)} diagrams of family {fam.name}"))
+        runs = itertools.groupby(range(len(fam.diagrams)), key=lambda s: _input_key(fam.diagrams[s], l))
+        for (labels, kept), run in runs:
+            run = list(run)
+            r, z = f"r{len(made)}", f"m{len(made)}"
+            rows = f"{phi}[{run[0]}:{run[-1] + 1}].transpose(0, 1).reshape({cdim}, {len(run) * width})"
+            out_letters = BATCH + "".join(LETTERS[v] for v in kept)
+            larger = [(kp, name) for lab, kp, name in made if lab == labels and set(kept) < set(kp)]
+            if d == 0:
+                steps.append(Step(z, f"{rows}", "biases, one row per output equality type"))
+            elif larger:
+                src_kept, source = min(larger, key=lambda item: (len(item[0]), item[1]))
+                subs = BATCH + "".join(LETTERS[v] for v in src_kept) + "x->" + out_letters + "x"
+                steps.append(Step(r, f"torch.einsum(\"{subs}\", {source})", f"a sum of {source}"))
+            else:
+                letters = [LETTERS[v] for v in labels]
+                ins = ",".join(BATCH + "".join(letters[f * k:(f + 1) * k]) + c for f, c in enumerate(chan))
+                subs = f"{ins}->{out_letters}{chan}"
+                if d == 1 and len(kept) == len(set(labels)) == len(labels):
+                    steps.append(Step(r, "x", "the input itself"))
+                else:
+                    flat = ".flatten(-2)" if d == 2 else ""
+                    steps.append(Step(r, f"torch.einsum(\"{subs}\", {', '.join(['x'] * d)}){flat}", ""))
+            if d:
+                made.append((labels, kept, r))
+                steps.append(Step(z, f"{r} @ {rows}", f"channels mixed for {len(run)} diagram(s)"))
+            else:
+                made.append(((), (), z))
+            for g, s in enumerate(run):
+                sigma = fam.diagrams[s]
+                relabel = dict(zip(sigma[l:], labels))
+                through = [relabel.get(b) for b in dict.fromkeys(sigma[:l])]  # per output block: kept label or None
+                kept_pos = [kept.index(v) for v in through if v is not None]
+                expr = z if len(run) == 1 else f"{z}[..., {g * width}:{(g + 1) * width}]"
+                perm = [0] + [1 + p for p in kept_pos] + [1 + len(kept)]
+                if perm != sorted(perm):
+                    expr += f".permute({', '.join(map(str, perm))})"
+                if any(v is None for v in through):
+                    expr += "[:, " + ", ".join("None" if v is None else ":" for v in through) + ", :]"
+                shape = tuple(v is None for v in through)
+                groups.setdefault(restricted_growth(sigma[:l]), []).append((len(kept_pos), shape, len(steps), expr, d > 0))
+                steps.append(Step("", "", _describe(sigma, l, k, d)))
+    return tuple(steps) + _assemble(l, groups, width)
+
+
+def _assemble(l: int, groups, width: int) -> tuple[Step, ...]:
+    """y from the terms of each output equality type τ: the finest type builds y (terms in
+    increasing size, so broadcasts fold before the full tensor appears), the others add in
+    place to diagonal views of it. Terms are summed by size and broadcast pattern, so that
+    the small ones fold together before the full tensor appears."""
+    steps = []
+    finest = tuple(range(l))
+    shape = "(x.shape[0], " + "n, " * l + f"{width})"
+    terms = sorted(groups.get(finest, []))
+    if terms:
+        total = " + ".join(e for *_, e, _ in terms)
+        full = any(t == l and batched for t, *_, batched in terms)
+        code = total if full else f"({total}).expand{shape}.contiguous()"
+        steps.append(Step("y", code, "outputs with all indices distinct" if l else "the invariant output"))
+    else:
+        steps.append(Step("y", f"x.new_zeros{shape}", "no term has all output indices distinct"))
+    for tau in sorted(groups):
+        if tau == finest:
+            continue
+        dims = ["B"] + list(tau) + ["E"]
+        view = "y"
+        while (repeated := next((b for b in tau if dims.count(b) > 1), None)) is not None:
+            p, q = [i for i, v in enumerate(dims) if v == repeated][:2]
+            view += f".diagonal(0, {p}, {q})"
+            dims = [v for i, v in enumerate(dims) if i not in (p, q)] + [repeated]
+        source = ["B"] + sorted(set(tau)) + ["E"]
+        perm = [source.index(v) for v in dims]
+        terms = sorted(groups[tau])
+        total = " + ".join(e for *_, e, _ in terms)
+        total = f"({total})" if len(terms) > 1 else total
+        if perm != sorted(perm):
+            total += f".permute({', '.join(map(str, perm))})"
+        eq = ",".join(LETTERS[b] for b in tau)
+        steps.append(Step("", f"{view}.add_({total})", f"outputs y[{eq}] (equal letters: equal indices)"))
+    return tuple(steps)
+
+
+def tensor_record(layout: TensorLayout, patterns, spec_text: str, class_name: str) -> TensorRecord:
+    """Flatten the patterns of one layer into the values the template places."""
+    fams = families(layout, patterns)
+    l = layout.l if layout.permutation_output else 0
+    per_class = layout.out_channels * layout.in_channels * (layout.in_channels - 1) // 2
+    gauge = per_class * sum(
+        swapped(blocks, l, layout.k) == blocks for fam in fams if fam.degree == 2 for blocks in fam.patterns
+    )
+    num_free = sum(math.prod(f.shape) for f in fams)
+    sha = hashlib.sha256(spec_text.encode()).hexdigest()
+    header = f"# @generated by invariant {__version__} | spec: {spec_text} | sha256: {sha}"
+    doc = _doc(layout, fams, num_free, gauge)
+    return TensorRecord(
+        header=header, class_name=class_name, spec=spec_text, sha256=sha, version=__version__, doc=doc,
+        k=layout.k, l=l, in_channels=layout.in_channels, out_channels=layout.out_channels,
+        outputs=layout.outputs, width=layout.outputs * layout.out_channels, degree=layout.degree,
+        init_n=layout.n, num_free=num_free, gauge=gauge, families=fams, steps=forward_steps(layout, fams),
+    )
+
+
+def _doc(layout: TensorLayout, fams, num_free: int, gauge: int) -> tuple[str, ...]:
+    l = layout.l if layout.permutation_output else 0
+    lines = [
+        f"S_n acting on every point axis; input order k = {layout.k}, output order l = {l}"
+        + ("" if layout.permutation_output else f" ({layout.outputs} invariant outputs)") + ".",
+        f"Channels: {layout.in_channels} in, {layout.out_channels} out; "
+        f"each class carries a {' x '.join(map(str, fams[0].shape[1:]))} block of parameters.",
+        f"Free parameters: {num_free} (classes: "
+        + ", ".join(f"{f.name} {len(f.classes)}" for f in fams) + f"); function dimension {num_free - gauge}.",
+    ]
+    if gauge:
+        lines.append(f"Gauge: {gauge} directions (the antisymmetric part in the two input-channel axes of "
+                     "each quadratic class whose pattern the factor swap fixes) change no output.")
+    lines.append(f"Init: E[y^2] = init_gain for x ~ N(0, I) at n = {layout.n} (every class an equal share).")
+    return tuple(lines)
+
+
+def layout_of(spec: LayerSpec) -> TensorLayout:
+    """The tensor layout of a spec on the pattern path."""
+    return TensorLayout(
+        k=spec.input_order, l=spec.output_order, in_channels=spec.in_channels, out_channels=spec.out_channels,
+        degree=spec.degree, n=spec.n, outputs=spec.outputs if spec.output == "trivial" else 1,
+        with_linear=spec.with_linear, with_bias=spec.with_bias, permutation_output=spec.output == "permutation",
+    )
+
+
+def tensor_class_name(spec: LayerSpec) -> str:
+    """E.g. ``LinearSymmetric2To2`` (channels and n are in the spec string, not the name)."""
+    return f"{spec.layer.capitalize()}{spec.group.capitalize()}{spec.input_order}To{spec.output_order}"
+
+
+def build_tensor_record(sol: Solution) -> TensorRecord:
+    """The record of a pattern-path solution (``sol.method == "pattern"``)."""
+    if sol.method != "pattern":
+        raise ValueError(f"tensor layers need the pattern solver path, got {sol.method!r}")
+    spec = sol.spec
+    return tensor_record(layout_of(spec), sol.patterns, str(spec), tensor_class_name(spec))
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("codegen", "templates"), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+    )
+
+
+def render_record(record: TensorRecord) -> str:
+    """The generated module's source for a tensor record."""
+    return _environment().get_template("tensor_layer.py.j2").render(r=record)
+
+
+@functools.cache
+def render_tensor_source(spec: LayerSpec) -> str:
+    """The generated module's source for a tensor-order S_n spec (pattern path)."""
+    return render_record(build_tensor_record(derive(spec)))
