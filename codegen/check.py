@@ -132,11 +132,16 @@ def check_file(path: str, trials: int = 20, seed: int = 0, tol: float = 1e-10,
             last = (log_path.read_text(errors="replace").strip().splitlines() or [""])[-1][:200]
             raise InvariantError(f"{path}: the checking process ended with exit code {code} before reporting"
                                  + (f" ({last})" if last else ""))
-        result = json.loads(result_path.read_text())
-    if "failure" in result:
-        raise InvariantError(f"{path}: {result['failure']}")
-    forwards = tuple(Forward(**f) for f in result["forwards"])
-    return CheckResult(path, result["spec"], trials, tol, forwards, result["disagreement"])
+        report = json.loads(result_path.read_text())
+    return verdict(path, report, trials, tol)
+
+
+def verdict(path: str, report: dict, trials: int, tol: float) -> CheckResult:
+    """The :class:`CheckResult` of an :func:`inspect_file` report; InvariantError if the file could not run."""
+    if "failure" in report:
+        raise InvariantError(f"{path}: {report['failure']}")
+    forwards = tuple(Forward(**f) for f in report["forwards"])
+    return CheckResult(path, report["spec"], trials, tol, forwards, report["disagreement"])
 
 
 def _validate(trials, seed, tol, timeout, device) -> None:
@@ -259,9 +264,18 @@ def _forwards(module, spec, seed: int, device):
 
 
 def inspect_file(path: str, trials: int, seed: int, device: str) -> dict:
-    """The checks themselves (run inside the checking process): a JSON-able verdict or failure."""
+    """The checks themselves, run inside the checking process: a JSON-able report, or ``{"failure": line}``."""
+    try:
+        return _guard("the check", _inspect, path, trials, seed, device)
+    except _Failure as exc:
+        return {"failure": str(exc)}
+
+
+def _inspect(path: str, trials: int, seed: int, device: str) -> dict:
     module = _load(path)
     spec = _verified_spec(module)
+    if not isinstance(getattr(module, "Layer", None), type):
+        raise _Failure(f"Layer is {type(getattr(module, 'Layer', None)).__name__}, not a torch.nn.Module class")
     import numpy as np
     import torch
 
@@ -290,11 +304,8 @@ def inspect_file(path: str, trials: int, seed: int, device: str) -> dict:
 
 def _child(config_json: str) -> int:
     config = json.loads(config_json)
-    try:
-        result = _guard("the check", inspect_file, config["path"], config["trials"], config["seed"], config["device"])
-    except _Failure as exc:
-        result = {"failure": str(exc)}
-    Path(config["result"]).write_text(json.dumps(result))
+    report = inspect_file(config["path"], config["trials"], config["seed"], config["device"])
+    Path(config["result"]).write_text(json.dumps(report))
     return 0
 
 

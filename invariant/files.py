@@ -70,6 +70,8 @@ def _plan(path: str | os.PathLike) -> _Plan:
         st = None
     except OSError as exc:
         raise _error(shown, exc.strerror or str(exc)) from None
+    except ValueError as exc:  # an embedded NUL, or a name the file system encoding cannot hold
+        raise _error(repr(shown), str(exc)) from None
     descriptor = _descriptor(shown) if st is not None else None
     if descriptor is not None:  # /dev/stdout, /proc/self/fd/N: an open file, whatever it is
         if stat.S_ISDIR(st.st_mode) or not os.access(shown, os.W_OK):

@@ -1,0 +1,171 @@
+"""Issue 14's hostile cases as a table: each row a command line, the exit code and a message fragment.
+
+Three ways to run a row:
+
+- ``main``: ``invariant.cli.main(argv)`` in this process (``check`` still runs the file in its
+  own subprocess);
+- ``measured``: the CLI in a subprocess whose CPU time and peak memory are read from
+  ``os.wait4``; it must answer (exit 0) or refuse (exit 2, one line naming the limit)
+  within :data:`CPU_SECONDS` and :data:`PEAK_MB`;
+- ``no_torch``: the CLI in a subprocess in which ``import torch`` fails.
+
+Exit 2 always means one line on stderr and no traceback; exit 1 only "ran, error above
+tolerance".
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import hostile
+from invariant.cli import main
+
+CPU_SECONDS = 1.0  # whole process: interpreter start, imports and the answer
+PEAK_MB = 200
+KILL_AFTER = 8.0  # wall seconds; a row still running then has failed anyway
+
+
+def _generators(count: int, n: int, seed: int = 0) -> str:
+    """``count`` random transpositions and 3-cycles of 0..n-1 (one argument well under 128 KiB)."""
+    rng = random.Random(seed)
+    return "; ".join("(" + " ".join(map(str, rng.sample(range(n), rng.choice((2, 3))))) + ")" for _ in range(count))
+
+
+ROWS = [
+    # -- check: a checker that cannot be fooled -------------------------------------------
+    ("check-trials-0", "main", ["check", "{ok}", "--trials", "0"], 2, "trials must be a positive integer"),
+    ("check-trials-neg", "main", ["check", "{ok}", "--trials", "-1"], 2, "trials must be a positive integer"),
+    ("check-seed-neg", "main", ["check", "{ok}", "--seed", "-1"], 2, "seed must be an integer from 0"),
+    ("check-seed-2**70", "main", ["check", "{ok}", "--seed", str(2**70)], 2, "seed must be an integer from 0"),
+    ("check-timeout-0", "main", ["check", "{ok}", "--timeout", "0"], 2, "timeout must be"),
+    ("check-tol-nan", "main", ["check", "{ok}", "--tol", "nan"], 2, "tol must be"),
+    ("check-device", "main", ["check", "{ok}", "--device", "tpu"], 2, "invalid choice"),
+    ("check-missing", "main", ["check", "{tmp}/absent.py"], 2, "no such file"),
+    ("check-exit0", "main", ["check", "{exit0}"], 2, "import failed: SystemExit"),
+    ("check-systemexit3", "main", ["check", "{systemexit3}"], 2, "import failed: SystemExit: 3"),
+    ("check-keyboard", "main", ["check", "{keyboard}"], 2, "import failed: KeyboardInterrupt"),
+    ("check-syntax", "main", ["check", "{syntax}"], 2, "import failed: SyntaxError"),
+    ("check-os-exit", "main", ["check", "{os_exit}"], 2, "ended with exit code 0 before reporting"),
+    ("check-hang", "main", ["check", "{hang}", "--timeout", "3"], 2, "did not finish within 3 s"),
+    ("check-layer-5", "main", ["check", "{layer5}"], 2, "Layer is int, not a torch.nn.Module class"),
+    ("check-spec-edited", "main", ["check", "{spec_edited}"], 2, "SPEC does not hash to SHA256"),
+    ("check-table-w", "main", ["check", "{table_w}", "--trials", "5"], 1, "FAIL"),
+    ("check-nan", "main", ["check", "{nan}", "--trials", "5"], 1, "non-finite output (NaN or inf)"),
+    ("check-no-torch", "no_torch", ["check", "{ok}"], 2, "needs torch"),
+    # -- files ----------------------------------------------------------------------------
+    ("emit-trailing-slash", "main", ["emit", "--layer", "linear", "-o", "{tmp}/newdir/"], 2, "names a directory"),
+    ("emit-no-dir", "main", ["emit", "--layer", "linear", "-o", "{tmp}/no/x.py"], 2, "no such directory"),
+    ("emit-250-chars", "main", ["emit", "--layer", "linear", "-o", "{tmp}/" + "e" * 247 + ".py"], 0, "wrote"),
+    ("emit-dir", "main", ["emit", "--layer", "linear", "-o", "{tmp}"], 2, "is a directory"),
+    ("derive-graph-then-bad-plot", "main",
+     ["derive", "--layer", "quadratic", "--graph", "{tmp}/g.graphml", "--plot", "{tmp}/no/p.png"], 2, "no such directory"),
+    ("derive-stdout-full", "stdout_full", ["derive", "--layer", "quadratic"], 2, "standard output"),
+    # -- sizes: answered or refused at once ------------------------------------------------
+    ("linear-n-1e9", "measured", ["derive", "--layer", "linear", "--n", "1000000000"], None, "1000000000"),
+    ("quadratic-n-1024", "measured", ["derive", "--layer", "quadratic", "--n", "1024"], None, "1024"),
+    ("trivial-outputs-1e9", "measured", ["derive", "--layer", "linear", "--output", "trivial", "--outputs", "1000000000"],
+     None, "1000000000"),
+    ("cubic-n-256", "measured", ["derive", "--layer", "cubic", "--n", "256"], None, "256"),
+    ("n-5000-digits", "measured", ["derive", "--layer", "linear", "--n", "9" * 5000], 2, "digits"),
+    ("5000-generators-n-64", "measured", ["derive", "--layer", "quadratic", "--n", "64", "--generators",
+                                          _generators(5000, 64)], None, "5000"),
+    ("quadratic-256-alternating", "measured", ["derive", "--layer", "quadratic", "--n", "256", "--group", "alternating"],
+     None, "256"),
+    ("quadratic-256-dihedral", "measured", ["derive", "--layer", "quadratic", "--n", "256", "--group", "dihedral"],
+     None, "256"),
+    ("quadratic-256-hyperoctahedral", "measured",
+     ["derive", "--layer", "quadratic", "--n", "256", "--group", "hyperoctahedral"], None, "256"),
+    ("emit-cyclic-256", "measured", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "256", "-o", "{tmp}/c.py"],
+     None, "256"),
+    ("plot-linear-400", "measured", ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "400"),
+]
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("hostile")
+    return {kind: str(hostile.write(directory, kind)) for kind in hostile.KINDS}
+
+
+def _argv(template, tmp, files):
+    return [a.replace("{tmp}", str(tmp)).format(**files) if "{" in a else a for a in template]
+
+
+def _measured(argv, cwd):
+    """Run the CLI; return (exit code, stdout, stderr, CPU seconds, peak MB, wall seconds)."""
+    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+    start = time.monotonic()
+    with open(out, "wb") as o, open(err, "wb") as e:
+        child = subprocess.Popen([sys.executable, "-m", "invariant.cli", *argv], stdout=o, stderr=e, cwd=cwd)
+    while True:  # reap it ourselves: os.wait4 gives this child's own rusage
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() - start > KILL_AFTER:
+            os.kill(child.pid, signal.SIGKILL)
+            _, status, usage = os.wait4(child.pid, 0)
+            break
+        time.sleep(0.02)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - start
+    return (child.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
+            usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall)
+
+
+@pytest.mark.parametrize("name, how, template, code, fragment", ROWS, ids=[r[0] for r in ROWS])
+def test_row(name, how, template, code, fragment, tmp_path, files, capsys):
+    argv = _argv(template, tmp_path, files)
+    before = set(tmp_path.iterdir())
+    if how == "main":
+        got = main(argv)
+        out, err = capsys.readouterr()
+    elif how == "measured":
+        got, out, err, cpu, peak, wall = _measured(argv, tmp_path)
+        assert got in (0, 2), f"exit {got} after {wall:.1f} s wall: {err[-300:]}"
+        assert cpu <= CPU_SECONDS and peak <= PEAK_MB, (
+            f"{cpu:.2f} s CPU (limit {CPU_SECONDS}), {peak:.0f} MB peak (limit {PEAK_MB}), {wall:.1f} s wall; "
+            f"exit {got}: {err.strip()[-200:]}")
+        if got == 2:
+            assert "limit" in err.lower(), f"a refusal names the limit: {err}"
+        code = got
+        fragment = fragment if got == 2 else ""
+        before |= {tmp_path / "stdout.txt", tmp_path / "stderr.txt"}
+    else:
+        if how == "no_torch":
+            command = ["-c", "import sys; sys.modules['torch'] = None; from invariant.cli import main; "
+                             f"sys.exit(main({argv!r}))"]
+            stdout = subprocess.PIPE
+        else:
+            command = ["-m", "invariant.cli", *argv]
+            stdout = open("/dev/full", "w")
+        result = subprocess.run([sys.executable, *command], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                                cwd=tmp_path, timeout=60)
+        got, out, err = result.returncode, result.stdout or "", result.stderr
+    assert got == code, f"exit {got}, expected {code}; stdout {out[-300:]!r}; stderr {err[-300:]!r}"
+    if code == 2:
+        assert err.count("\n") == 1 and err.startswith("invariant: error:"), err[-500:]
+        assert "Traceback" not in err
+        assert set(tmp_path.iterdir()) == before, "a failed command left a file behind"
+    assert fragment in (err if code == 2 else out), (out[-300:], err[-300:])
+
+
+def test_check_help_says_it_executes_the_file(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "executes FILE" in text and "trust it as you would any Python module" in text
+    assert "(default: 60.0)" in text
+
+
+def test_the_checked_spec_is_printed_and_a_sound_file_passes(tmp_path, files, capsys):
+    assert main(["check", files["ok"], "--trials", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"checked spec: {hostile.BASE} (sha256 verified")
+    assert "default" in out and "dense" in out and "projected" in out and "weights()" in out and "(ok, tol 1e-10" in out
