@@ -25,24 +25,22 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 from sympy.utilities.iterables import partitions
 
-from invariant import LayerSpec, __version__
-from invariant.actions import generator_pairs
+from invariant import __version__
 from invariant.api import derive
-from invariant.characters import character_dimension
 from invariant.errors import InvariantError
 from invariant.groups import describe_order
-from invariant.layers import weight_keys
 from invariant.solution import Solution
+from invariant.spec import LayerSpec
 
 from .powersums import ONE, XK, evaluate_formula, fit_power_sums, power_symbol
 
-#: Patterns are read off a derivation at this many points (every pattern of k, i, j occurs).
+#: Power sums are fitted on a derivation at this many points (every pattern of k, i, j, l occurs).
 PATTERN_N = 7
 #: Explicit triples are emitted up to this many weights.
 MAX_TRIPLES = 2_000_000
@@ -130,12 +128,12 @@ def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
     M_c = Σ_w E[x_w²]; S_c = Σ_m a_m x^m grouping members by monomial, and
     E[S_c²] = Σ_{m, m'} a_m a_m' E[x^m x^m'] (Gaussian moments, Isserlis).
     """
-    keys = weight_keys(sol.spec)
-    k0 = keys[members[0]][1]
+    lay = sol.layout
+    keys = [lay.key(w) for w in members]
+    k0 = keys[0][1]
     coeff: dict[tuple[int, ...], int] = {}
     m_total = 0
-    for w, s in zip(members, signs):
-        _, k, idx = keys[w]
+    for (_, k, idx), s in zip(keys, signs):
         if k != k0:
             continue
         m = tuple(sorted(idx))
@@ -150,7 +148,11 @@ def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
 
 
 def _class_stats(sol: Solution) -> list[tuple[Fraction, Fraction]]:
-    return [_moment_counts(sol, m, s) for m, s in zip(sol.tying.classes, sol.tying.class_signs)]
+    stats = []
+    for c in range(sol.num_classes):
+        members = sol.members(c)
+        stats.append(_moment_counts(sol, [w for w, _ in members], [s for _, s in members]))
+    return stats
 
 
 def _unconstrained_energy(spec: LayerSpec) -> Fraction:
@@ -178,13 +180,23 @@ def _init_std(spec: LayerSpec, sol: Solution, stats, gain: float = 2.0) -> tuple
     )
 
 
+def _pattern_key(sol: Solution, c: int) -> tuple:
+    """What identifies a pattern-path class across n: (family, output, pattern)."""
+    p = sol.patterns[c]
+    return p.family_index, p.output, p.blocks
+
+
 def _interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction, Fraction]]:
     """Class moments at n from derivations at three small sizes (they are polynomials in n)."""
     sizes = [PATTERN_N, PATTERN_N + 1, PATTERN_N + 2]
-    runs = [_class_stats(derive(replace(spec, n=m, outputs=_outputs(spec, m)))) for m in sizes]
+    runs = []
+    for m in sizes:
+        small = derive(spec.at_n(m))
+        by_key = {_pattern_key(small, c): stat for c, stat in enumerate(_class_stats(small))}
+        runs.append([by_key[_pattern_key(base, c)] for c in range(base.num_classes)])
     t = sympy.Symbol("t")
     out = []
-    for c in range(len(base.tying.classes)):
+    for c in range(base.num_classes):
         vals = []
         for part in (0, 1):
             poly = sympy.interpolate([(m, runs[i][c][part]) for i, m in enumerate(sizes)], t)
@@ -193,56 +205,41 @@ def _interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction,
     return out
 
 
-def _outputs(spec: LayerSpec, m: int) -> int:
-    return m if spec.output == "permutation" else spec.outputs
-
-
 def _families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
-    """Equality-pattern tables read off ``sol`` (derived at n_p)."""
+    """Equality-pattern tables read off the pattern path's classes."""
     perm = spec.output == "permutation"
-    keys = weight_keys(sol.spec)
-    label = sol.class_label()
-    param_of = {c: i for i, c in enumerate(sol.tying.free)}
-    layouts = [("W", ("k", "i", "j", "l")[: spec.degree + 1])]
-    if spec.with_linear:
-        layouts.append(("B", ("k", "i")))
-    if spec.with_bias:
-        layouts.append(("C", ("k",)))
+    lay = sol.layout
+    param_of = sol.free_index
     fams = []
-    for name, axes in layouts:
+    for f, fam in enumerate(lay.families):
+        axes = ("k", "i", "j", "l")[: fam.degree + 1]
         points = axes if perm else axes[1:]
         pairs = tuple((a, b) for x, a in enumerate(points) for b in points[x + 1:])
         upper = tuple((t, t + 1) for t in range(1, len(axes) - 1))
         copies = 1 if perm else spec.outputs
         table = [[-1] * (2 ** len(pairs)) for _ in range(copies)]
-        for w, (family, k, idx) in enumerate(keys):
-            if family != name or w not in label:
+        for c, p in enumerate(sol.patterns):
+            if p.family_index != f:
                 continue
-            value = dict(zip(axes, (k, *idx)))
-            code = sum(1 << p for p, (a, b) in enumerate(pairs) if value[a] == value[b])
-            c, s = label[w]
-            if s != 1:
-                raise AssertionError("signed classes do not take the pattern path")
-            entry = param_of[c]
-            slot = table[0 if perm else k]
-            if slot[code] not in (-1, entry):
-                raise AssertionError(f"pattern {code} of {name} maps to two classes")
-            slot[code] = entry
+            for q in p.orbit:
+                value = dict(zip(points, q))
+                code = sum(1 << t for t, (a, b) in enumerate(pairs) if value[a] == value[b])
+                table[0 if perm else p.output][code] = param_of[c]
         shape = (spec.outputs, *([spec.n] * (len(axes) - 1)))
         positions = tuple((axes.index(a), axes.index(b)) for a, b in pairs)
-        fams.append(Family(name, shape, positions, tuple(map(tuple, table)), not perm, upper))
+        fams.append(Family(fam.name, shape, positions, tuple(map(tuple, table)), not perm, upper))
     return tuple(fams)
 
 
 def _orbit_sums(sol: Solution):
     """Symbols x_0..x_{n-1} and Σ_{w ∈ c, output k} s_w x_idx(w) for every class c and output k."""
     xs = sympy.symbols(f"x0:{sol.spec.n}")
-    label = sol.class_label()
+    lay = sol.layout
     terms: dict[tuple[int, int], list] = {}
-    for w, (_, k, idx) in enumerate(weight_keys(sol.spec)):
-        if w in label:
-            c, s = label[w]
-            terms.setdefault((c, k), []).append(s * sympy.Mul(*[xs[i] for i in idx]))
+    for c in range(sol.num_classes):
+        for w, s in sol.members(c):
+            _, k, idx = lay.key(w)
+            terms.setdefault((_pattern_key(sol, c), k), []).append(s * sympy.Mul(*[xs[i] for i in idx]))
     return xs, {key: sympy.Add(*t) for key, t in terms.items()}
 
 
@@ -250,21 +247,19 @@ def _power_sum_mix(spec: LayerSpec, sol: Solution):
     """Each class's orbit sum in x_k and power sums, verified exactly at two sizes, then
     collected over classes: y_k = Σ_t (Σ_p θ_p mix[p][t][k]) term_t."""
     perm = spec.output == "permutation"
-    check_sizes = [sol.spec.n] + ([sol.spec.n + 1] if spec.n > sol.spec.n else [])
-    keys = weight_keys(sol.spec)
+    fit_n = min(spec.n, PATTERN_N)
+    check_sizes = [fit_n] + ([fit_n + 1] if spec.n > fit_n else [])
     gens = [XK] + [power_symbol(r) for r in range(1, spec.degree + 1)] + [ONE]
-    orbit_sums = {}  # size -> symbols and {(class, output): orbit sum}, one pass per size
-    for size in check_sizes:
-        sub = derive(replace(sol.spec, n=size, outputs=_outputs(spec, size))) if size != sol.spec.n else sol
-        orbit_sums[size] = _orbit_sums(sub)
+    orbit_sums = {size: _orbit_sums(derive(spec.at_n(size))) for size in check_sizes}
+    lay = sol.layout
     pieces = []
-    for c, members in enumerate(sol.tying.classes):
-        k0 = keys[members[0]][1]
-        degree = len(keys[members[0]][2])
+    for c in range(sol.num_classes):
+        f, k0, idx0 = lay.key(sol.representative(c))
+        degree = len(idx0)
         formula = None
         for size in check_sizes:
             xs, sums = orbit_sums[size]
-            orbit = sums.get((c, k0), sympy.Integer(0))
+            orbit = sums.get((_pattern_key(sol, c), k0), sympy.Integer(0))
             xk = xs[k0] if perm else None
             if formula is None:
                 formula = fit_power_sums(orbit, xs, xk, degree)
@@ -285,7 +280,8 @@ def _power_sum_mix(spec: LayerSpec, sol: Solution):
 
 def choose_forward(spec: LayerSpec) -> str:
     """``power_sums`` for S_n (permutation/trivial outputs), ``cyclic`` for C_n, else ``dense``."""
-    if spec.param == "triangular" and not spec.layer.startswith("folded"):
+    vector = spec.input_order == 1 and spec.output_order <= 1 and spec.in_channels == spec.out_channels == 1
+    if spec.param == "triangular" and not spec.layer.startswith("folded") and vector:
         if spec.group == "symmetric" and spec.output in ("permutation", "trivial"):
             return "power_sums"
         if spec.group == "cyclic" and spec.output == "permutation" and spec.degree <= 2:
@@ -295,39 +291,38 @@ def choose_forward(spec: LayerSpec) -> str:
 
 def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     """Derive, prove and flatten everything a generated module needs."""
+    if spec.input_order != 1 or spec.output_order > 1 or spec.in_channels != 1 or spec.out_channels != 1:
+        raise InvariantError("tensor orders and channels are emitted by the tensor template (symmetric group)")
     forward = choose_forward(spec)
+    sol = derive(spec, method="pattern" if forward == "power_sums" and method == "auto" else method)
+    if not sol.action.is_representation:
+        raise InvariantError(
+            f"the output rule is not a representation ({sol.action.witness}); "
+            + (sol.action.suggestion or "no equivariant module can be emitted for it")
+        )
     if forward == "power_sums":
-        base_spec = replace(spec, n=min(spec.n, PATTERN_N), outputs=_outputs(spec, min(spec.n, PATTERN_N)))
-        sol = derive(base_spec, method=method)
-        if spec.n > PATTERN_N and character_dimension(spec) != sol.num_free:
-            raise AssertionError("pattern classes do not match the character formula at n")
         families = _families(spec, sol)
         terms, mix = _power_sum_mix(spec, sol)
         stats = _interpolated_stats(spec, sol) if spec.n > PATTERN_N else _class_stats(sol)
         weight_map = "patterns"
         triples: list = []
     else:
-        sol = derive(spec, method=method)
         if sol.num_weights > MAX_TRIPLES:
-            raise InvariantError(f"{sol.num_weights} weights are too many to emit for this group; use a smaller n")
+            raise InvariantError(f"{sol.num_weights} weights are too many to emit for this group (limit {MAX_TRIPLES}); use a smaller n")
         families, terms, mix, stats = (), (), (), _class_stats(sol)
         weight_map = "triples"
         triples = sol.expansion()
-    if not sol.action.is_representation:
-        raise InvariantError(
-            f"the output rule is not a representation ({sol.action.witness}); "
-            + (sol.action.suggestion or "no equivariant module can be emitted for it")
-        )
     n, m = spec.n, spec.outputs
     w_shape = (m,) + (n,) * spec.degree
     b_shape = (m, n) if spec.with_linear else (0,)
     c_shape = (m,) if spec.with_bias else (0,)
     sizes = [math.prod(w_shape), math.prod(b_shape) if spec.with_linear else 0, m if spec.with_bias else 0]
     offsets = (0, sizes[0], sizes[0] + sizes[1], sum(sizes))
-    keys = weight_keys(sol.spec)
+    lay = sol.layout
     pos, par, coef = [], [], []
     for w, p, a in triples:
-        family, k, idx = keys[w]
+        f, k, idx = lay.key(w)
+        family = lay.families[f].name
         if family == "W":
             flat = k * n**spec.degree + sum(i * n ** (spec.degree - 1 - t) for t, i in enumerate(idx))
         elif family == "B":
@@ -351,7 +346,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         header=header, class_name=class_name(spec), spec=str(spec), sha256=spec.sha256, version=__version__,
         doc=doc, n=n, outputs=m, degree=spec.degree, with_linear=spec.with_linear, with_bias=spec.with_bias,
         num_free=sol.num_free, num_weights=num_weights,
-        generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in generator_pairs(spec)),
+        generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in sol.problem.action.pairs),
         init_std=_init_std(spec, sol, stats), weight_map=weight_map, w_shape=w_shape, b_shape=b_shape,
         c_shape=c_shape, offsets=offsets, triple_pos=tuple(pos), triple_param=tuple(par), triple_coeff=tuple(coef),
         families=families, forward=forward, **_einsums(spec.degree), max_power=spec.degree, terms=terms, mix=mix,
@@ -382,17 +377,18 @@ def _count_weights(spec: LayerSpec) -> int:
 
 
 def _doc_lines(spec: LayerSpec, sol: Solution, forward: str, weight_map: str, num_weights: int) -> tuple[str, ...]:
+    group = sol.problem.group
     lines = [
         f"Spec: {spec}",
-        f"Group: {spec.input_group} (order {describe_order(spec.input_group.order)}); output action: {spec.output}.",
+        f"Group: {group} (order {describe_order(group)}); output action: {spec.output}.",
         f"Free parameters: {sol.num_free} (function dimension {sol.function_dim}); "
         f"weights: {num_weights}.",
         f"Forward: {forward}; weights built from parameters by {weight_map}.",
     ]
-    if len(sol.tying.classes) <= 16:
+    if sol.num_classes <= 16:
         lines.append("Classes (size: representative):")
-        for c, members in enumerate(sol.tying.classes):
-            lines.append(f"  {c}: {len(members)}: {sol.weights[members[0]]}")
+        for c in range(sol.num_classes):
+            lines.append(f"  {c}: {sol.class_size(c)}: {sol.weight_name(sol.representative(c))}")
     if sol.tying.dependent:
         lines.append(f"Dependent classes: {len(sol.tying.dependent)} (additive constraints, see invariant derive).")
     if sol.gauge:

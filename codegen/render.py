@@ -11,7 +11,7 @@ import types
 
 import jinja2
 
-from invariant import LayerSpec
+from invariant.spec import LayerSpec
 from invariant.files import write_atomic
 
 from .record import build_record

@@ -16,6 +16,7 @@ transposition (a b) act on the outputs as (a mod 3, b mod 3). Its code produced 
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 
 import numpy as np
@@ -26,10 +27,13 @@ from invariant.numeric import dense_weights, evaluate
 from invariant.report import class_grid
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="random seed for weights and inputs")
-    args = parser.parse_args()
+    parser.add_argument("--seed", type=int, default=0, help="random seed for weights and inputs, >= 0 (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.seed < 0:  # numpy's generators take non-negative seeds only
+        print(f"folded: error: --seed must be a non-negative integer, got {args.seed}", file=sys.stderr)
+        return 2
     rng = np.random.default_rng(args.seed)
 
     naive = derive(LayerSpec.build(layer="folded-linear", n=6, naive=True))
@@ -50,7 +54,7 @@ def main() -> None:
     forced = derive(LayerSpec.build(layer="folded-linear", n=6))
     print("\n3. Under S_6 and the stated rule:")
     print(f"   is a representation: {forced.action.is_representation}; witness: {forced.action.witness}")
-    print(f"   what the rule forces anyway: {len(forced.tying.classes)} class (W = c·11ᵀ), "
+    print(f"   what the rule forces anyway: {forced.num_classes} class (W = c·11ᵀ), "
           f"character formula over ⟨(g, ρ(g))⟩: {forced.dimension.character_formula}")
     wf = dense_weights(forced, rng.standard_normal(forced.num_free))
     print(f"   numeric check of that answer: {equivariance_error(partial(evaluate, forced.spec, wf), sampler(forced.spec), rng, trials=10).error:.1e}")
@@ -64,7 +68,8 @@ def main() -> None:
     print(f"   {good.num_free} free parameters, character formula {good.dimension.character_formula}; "
           f"equivariance error of random tied weights: {equivariance_error(partial(evaluate, good.spec, wg), sampler(good.spec), rng, trials=10).error:.1e}, "
           f"of untied random weights: {equivariance_error(partial(evaluate, good.spec, rng.standard_normal(18)), sampler(good.spec), rng, trials=10).error:.2f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,17 +1,28 @@
 """The ``invariant`` command line: thin wrappers over the library.
 
-Every subcommand parses options into a :class:`~invariant.spec.LayerSpec`, calls one
-library function and prints. Bad input is one line on stderr and exit code 2.
+Every subcommand parses options into a :class:`~invariant.spec.LayerSpec`, calls one library
+function and prints. Bad input is one line on stderr and exit code 2; the library's messages
+name spec fields, and this module names them as flags. Nothing heavy is imported before a
+subcommand needs it (``invariant --help`` loads no SymPy, numpy or torch).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
+from . import __version__
 from .errors import InvariantError
-from .groups import GROUP_NAMES
-from .spec import LAYERS, OUTPUTS, PARAMS, LayerSpec
+from .spec import GROUP_NAMES, LAYERS, MAX_N_DIGITS, OUTPUTS, PARAMS, LayerSpec
+
+#: Spec field names as they appear at the start of library messages, and their flags.
+_FLAGS = {
+    "n": "--n", "outputs": "--outputs", "input_order": "--input-order", "output_order": "--output-order",
+    "in_channels": "--in-channels", "out_channels": "--out-channels", "generators": "--generators",
+    "output generators": "--output-generators", "with_linear": "--with-linear", "with_bias": "--with-bias",
+}
+_FLAG_PATTERN = re.compile(r"^(" + "|".join(sorted(map(re.escape, _FLAGS), key=len, reverse=True)) + r")\b")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,59 +33,78 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _integer(text: str) -> int:
+    stripped = text.strip()
+    if len(stripped.lstrip("+-")) > MAX_N_DIGITS:
+        raise argparse.ArgumentTypeError(f"{len(stripped)} digits is beyond every size limit")
     try:
-        return int(text)
+        return int(stripped)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text[:20]!r}") from None
 
 
 def _add_spec_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--layer", required=True, choices=LAYERS, help="layer family")
-    p.add_argument("--n", type=_integer, default=4, help="number of inputs")
+    p.add_argument("--layer", required=True, choices=LAYERS, help="layer family (required)")
+    p.add_argument("--n", type=_integer, default=4, help="number of points n (default: 4)")
     p.add_argument("--group", choices=GROUP_NAMES, default=None,
-                   help="input group (default: symmetric, unless --generators is given)")
+                   help="input group (default: symmetric; see `invariant groups`)")
     p.add_argument("--generators", default=None,
-                   help='custom input group, 0-based cycles separated by ";", e.g. "(0 1); (0 1 2 3)"')
+                   help='a custom input group: 0-based cycles separated by ";", e.g. "(0 1); (0 1 2 3)"')
     p.add_argument("--output", choices=OUTPUTS, default=None,
                    help="output action (default: permutation; folded for folded layers)")
     p.add_argument("--output-generators", default=None,
-                   help="output action by hand: the image of each input generator, same order and notation")
+                   help="the output action by hand: the image of each input generator, same order and notation")
     p.add_argument("--outputs", type=_integer, default=None,
                    help="number of outputs M for trivial, sign or hand-given actions (default: 1)")
     p.add_argument("--param", choices=PARAMS, default="triangular",
-                   help="quadratic parametrization: one weight per monomial, or all n² entries")
-    p.add_argument("--with-linear", action="store_true", help="add the linear term B x")
+                   help="parametrization: one weight per monomial, or all ordered index tuples (default: triangular)")
+    p.add_argument("--with-linear", action="store_true", help="add the linear term B x (quadratic and cubic layers)")
     p.add_argument("--with-bias", action="store_true", help="add the constant term C")
     p.add_argument("--naive", action="store_true",
                    help="folded layers only: apply the source note's procedure literally (not equivariant)")
-    p.add_argument("--method", choices=("auto", "symbolic", "orbit"), default="auto",
-                   help="solver path: SymPy coefficient matching, or combinatorial orbits")
+    p.add_argument("--input-order", type=_integer, default=1,
+                   help="tensor order k of the input: 0 scalar, 1 set, 2 graph, ... (default: 1)")
+    p.add_argument("--output-order", type=_integer, default=None,
+                   help="tensor order l of the output (default: 1; 0 means invariant outputs)")
+    p.add_argument("--in-channels", type=_integer, default=1, help="input channels C (default: 1)")
+    p.add_argument("--out-channels", type=_integer, default=1, help="output channels D (default: 1)")
+    p.add_argument("--method", choices=("auto", "pattern", "symbolic", "orbit"), default="auto",
+                   help="solver path (default: auto = pattern where exact, orbit for large layers, else symbolic)")
 
 
 def _spec(args: argparse.Namespace) -> LayerSpec:
-    return LayerSpec.build(
+    return LayerSpec(
         layer=args.layer, n=args.n, group=args.group, generators=args.generators,
         output=args.output, output_generators=args.output_generators, outputs=args.outputs,
         param=args.param, with_linear=args.with_linear, with_bias=args.with_bias, naive=args.naive,
+        input_order=args.input_order, output_order=args.output_order,
+        in_channels=args.in_channels, out_channels=args.out_channels,
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog="invariant", description="Derive, emit and check group-equivariant layers.",
                      formatter_class=fmt)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"invariant {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    d = sub.add_parser("derive", help="derive weight classes and constraints", formatter_class=fmt)
+    d = sub.add_parser("derive", help="derive weight classes and constraints, with both proofs", formatter_class=fmt)
     _add_spec_options(d)
-    d.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format")
+    d.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format (default: text)")
+    d.add_argument("--members", type=_integer, default=None, metavar="K",
+                   help="list the first K members of every class (default: all for small layers, 12 in text)")
     d.add_argument("--graph", metavar="FILE", default=None,
-                   help="also write the equality graph (.graphml or .dot)")
-    d.add_argument("--plot", metavar="FILE", default=None, help="also write the colored blocks (.png)")
+                   help="also write the equality graph (.graphml or .dot) (default: none)")
+    d.add_argument("--plot", metavar="FILE", default=None,
+                   help="also write the coloured weight blocks (.png) (default: none)")
 
-    e = sub.add_parser("emit", help="write a PyTorch module for the spec", formatter_class=fmt)
+    e = sub.add_parser("emit", help="write a PyTorch module for the spec (needs no torch)", formatter_class=fmt)
     _add_spec_options(e)
-    e.add_argument("-o", "--out", required=True, metavar="FILE", help="the .py file to write")
+    e.add_argument("-o", "--out", required=True, metavar="FILE", help="the .py file to write (required)")
+
+    g = sub.add_parser("groups", help="list the named groups: what they are, their generators and orders",
+                       formatter_class=fmt)
+    g.add_argument("--n", type=_integer, default=4, help="number of points to show the generators for (default: 4)")
 
     c = sub.add_parser(
         "check", help="run a generated module (executes it) and measure its equivariance error", formatter_class=fmt,
@@ -85,27 +115,42 @@ def build_parser() -> argparse.ArgumentParser:
                     "1: an error above tolerance, forwards that disagree, or NaN/inf output; 2: the file could "
                     "not be imported, constructed or run, or bad options.")
     c.add_argument("file", help="a module written by invariant emit (it is executed: trust it as Python code)")
-    c.add_argument("--trials", type=_integer, default=20, help="random group elements to try (at least 1)")
+    c.add_argument("--trials", type=_integer, default=20, help="random group elements to try, at least 1 (default: 20)")
     c.add_argument("--tol", type=float, default=1e-10,
-                   help="largest acceptable error in float64, relative to max(1, max |f(x)|)")
-    c.add_argument("--seed", type=_integer, default=0, help="random seed, 0 to 2**32 - 1")
-    c.add_argument("--timeout", type=float, default=60.0, help="seconds before the run is stopped (exit 2)")
+                   help="largest acceptable error in float64, relative to max(1, max |f(x)|) (default: 1e-10)")
+    c.add_argument("--seed", type=_integer, default=0, help="random seed, 0 to 2**32 - 1 (default: 0)")
+    c.add_argument("--timeout", type=float, default=60.0, help="seconds before the run is stopped, exit 2 (default: 60)")
     c.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                   help="where the module runs (auto: cuda if available)")
+                   help="where the module runs (default: auto = cuda if available)")
     return parser
 
 
 def _derive(args) -> int:
     from . import report
     from .api import derive
+    from .files import check_writable
 
-    sol = derive(_spec(args), method=args.method)
+    outputs = [p for p in (args.graph, args.plot) if p]
     if args.graph:
-        report.write_graph(sol, args.graph)
+        report.check_output_name("graph", args.graph)
     if args.plot:
-        report.write_plot(sol, args.plot)
-    render = {"text": report.to_text, "json": report.to_json, "latex": report.to_latex}[args.format]
-    sys.stdout.write(render(sol).rstrip("\n") + "\n")
+        report.check_output_name("plot", args.plot)
+    if args.members is not None and args.members < 1:
+        raise InvariantError("--members must be at least 1")
+    check_writable(outputs)
+    sol = derive(_spec(args), method=args.method)
+    files = []
+    if args.graph:
+        files.append((args.graph, report.render_graph(sol, args.graph)))
+    if args.plot:
+        files.append((args.plot, report.render_plot(sol, args.plot)))
+    render = {"text": report.to_text, "json": report.to_json, "latex": lambda s, m: report.to_latex(s)}[args.format]
+    text = render(sol, args.members).rstrip("\n") + "\n"
+    from .files import write_atomic
+
+    for path, data in files:
+        write_atomic(path, data)
+    sys.stdout.write(text)
     return 0
 
 
@@ -114,6 +159,26 @@ def _emit(args) -> int:
 
     path = emit_file(_spec(args), args.out, method=args.method)
     print(f"wrote {path}")
+    return 0
+
+
+def _groups(args) -> int:
+    from .groups import DESCRIPTIONS, describe_order, named
+    from .perms import format_generators
+
+    n = args.n
+    if n < 1:
+        raise InvariantError("--n must be positive")
+    for name in GROUP_NAMES:
+        try:
+            group = named(name, n)
+        except InvariantError as exc:
+            print(f"{name:16s} {DESCRIPTIONS[name]}\n{'':16s} not defined for n = {n}: {exc}")
+            continue
+        gens = format_generators(group.generators) if n <= 16 else f"({len(group.generators)} generators on {n} points)"
+        print(f"{name:16s} {DESCRIPTIONS[name]}\n{'':16s} n = {n}: generators {gens or '(none: trivial group)'}; "
+              f"order {describe_order(group)}")
+    print("custom           any group given by --generators (0-based cycles, ';' between generators)")
     return 0
 
 
@@ -126,18 +191,32 @@ def _check(args) -> int:
     return 0 if result.ok else 1
 
 
+def _flag_message(message: str) -> str:
+    """Name spec fields at the start of a library message as the flags that set them."""
+    return _FLAG_PATTERN.sub(lambda m: _FLAGS[m.group(1)], message, count=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``invariant`` console script."""
-    if sys.version_info >= (3, 10, 7):  # the limit (and its setter) arrived in 3.10.7
-        sys.set_int_max_str_digits(0)  # group orders such as 4096! are printed exactly in JSON
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
-        return {"derive": _derive, "emit": _emit, "check": _check}[args.command](args)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        commands = {"derive": _derive, "emit": _emit, "check": _check, "groups": _groups}
+        code = commands[args.command](args)
+        sys.stdout.flush()
+        return code
     except InvariantError as exc:
-        print(f"invariant: error: {exc}", file=sys.stderr)
+        print(f"invariant: error: {_flag_message(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
+        sys.stdout = None  # the reader went away: nothing more to print, and no error at exit
         return 0
+    except OSError as exc:  # writing to stdout failed (a full disk, /dev/full)
+        print(f"invariant: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -57,6 +57,19 @@ class Group:
             return self.given
         return _MAKERS[self.name](self.n)
 
+    @property
+    def num_generators(self) -> int:
+        """How many generators :attr:`generators` has (named groups: without building them)."""
+        n = self.n
+        counts = {
+            "symmetric": 2 if n >= 3 else 1 if n == 2 else 0,
+            "alternating": 2 if n >= 4 else 1 if n == 3 else 0,
+            "cyclic": 1 if n > 1 else 0,
+            "dihedral": 2,
+            "hyperoctahedral": 1 + (n // 2 >= 2) + (n // 2 >= 3),
+        }
+        return counts[self.name] if self.name in counts else len(self.given)
+
     def to_sympy(self) -> "PermutationGroup":
         """The same group as a SymPy :class:`PermutationGroup` (for orders, random elements)."""
         return sympy_group(self.n, self.generators)
@@ -77,6 +90,24 @@ class Group:
             m = n // 2
             return 2**m * math.factorial(m)
         return int(self.to_sympy().order())
+
+    @cached_property
+    def log10_order(self) -> float:
+        """log10 |G| (by lgamma for the named families: the exact order is never computed for it)."""
+        n, name = self.n, self.name
+        ln = {
+            "symmetric": lambda: math.lgamma(n + 1),
+            "alternating": lambda: math.lgamma(n + 1) - (math.log(2) if n >= 2 else 0.0),
+            "cyclic": lambda: math.log(n),
+            "dihedral": lambda: math.log(2 * n),
+            "hyperoctahedral": lambda: (n // 2) * math.log(2) + math.lgamma(n // 2 + 1),
+        }.get(name)
+        return ln() / math.log(10) if ln else math.log10(self.order)
+
+    @property
+    def order_digits(self) -> int:
+        """Roughly how many decimal digits |G| has."""
+        return int(self.log10_order) + 1
 
     @cached_property
     def family(self) -> str:
@@ -148,12 +179,16 @@ def integer_partitions(n: int) -> Iterator[dict[int, int]]:
         yield counts
 
 
-def describe_order(order: int) -> str:
-    """The order exactly up to 30 digits, else as a power of ten.
+def describe_order(order: "int | Group") -> str:
+    """The order (of a group, or an integer) exactly up to 30 digits, else as a power of ten.
 
-    >>> describe_order(24), describe_order(math.factorial(100))
-    ('24', '≈ 10^158.0')
+    >>> describe_order(24), describe_order(math.factorial(100)), describe_order(Group("symmetric", 10**6))
+    ('24', '≈ 10^158.0', '≈ 10^5565708.9')
     """
+    if isinstance(order, Group):
+        if order.log10_order < 29.5:
+            return str(order.order)
+        return f"≈ 10^{order.log10_order:.1f}"
     if order < 10**30:
         return str(order)
     return f"≈ 10^{math.log10(order):.1f}"

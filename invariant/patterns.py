@@ -213,7 +213,8 @@ def pattern_tying(problem) -> PatternTying:
         raise InvariantError(reason)
     layout, action = problem.layout, problem.action
     n = problem.group.n
-    if action.kind == "sign":  # n >= s + 2: every weight is fixed by an odd permutation
+    if action.kind == "sign" and problem.group.name == "symmetric":
+        # n >= s + 2: a transposition of two unused points fixes every weight and flips the sign.
         return PatternTying(layout=layout, patterns=(), all_zero=True)
     per_output = action.kind != "permutation"
     outputs = range(layout.outputs) if per_output else [None]

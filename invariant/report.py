@@ -12,11 +12,8 @@ from pathlib import Path
 from .errors import InvariantError
 from .files import write_atomic
 from .groups import describe_order
-from .layers import weight_keys
 from .perms import format_generators
-from .actions import input_generators
 from .solution import Solution
-from .solve import equality_graph
 
 #: Class members listed in full in text output up to this many; longer ones are elided.
 TEXT_MEMBERS = 12
@@ -24,6 +21,10 @@ TEXT_MEMBERS = 12
 TEXT_ROWS = 40
 #: Colored block patterns are drawn up to this n.
 PATTERN_MAX_N = 8
+#: Weight names and class member lists go into JSON up to this many weights (else on request).
+LIST_WEIGHTS = 20_000
+#: Plots draw at most this many cells.
+PLOT_MAX_CELLS = 4_096
 
 
 def _signed(name: str, s: int) -> str:
@@ -31,7 +32,7 @@ def _signed(name: str, s: int) -> str:
 
 
 def _free_name(sol: Solution, c: int) -> str:
-    return sol.weights[sol.tying.classes[c][0]]
+    return sol.weight_name(sol.representative(c))
 
 
 def _combination(sol: Solution, combo) -> str:
@@ -44,9 +45,43 @@ def _combination(sol: Solution, combo) -> str:
     return text or "0"
 
 
-def to_dict(sol: Solution) -> dict:
-    """The JSON contract of ``derive --format json`` (see the README)."""
-    spec, tying, names = sol.spec, sol.tying, sol.weights
+def _order_value(sol: Solution):
+    """|G| as an exact integer while it is printable, else its order of magnitude as text."""
+    group = sol.problem.group
+    if group.order_digits <= 1000:
+        return group.order
+    return describe_order(group)
+
+
+def _class_summary(sol: Solution, c: int, members: int | None) -> dict:
+    entry = {
+        "representative": sol.weight_name(sol.representative(c)),
+        "size": sol.class_size(c),
+        "family": sol.layout.families[sol.family_of(c)].name,
+    }
+    patterns = sol.patterns
+    if patterns is not None:
+        p = patterns[c]
+        entry["pattern"] = list(p.blocks)
+        entry["size_formula"] = p.size_formula
+        if p.output is not None:
+            entry["output"] = p.output
+    if members:
+        entry["members"] = [_signed(sol.weight_name(w), s) for w, s in sol.members(c, members)]
+    return entry
+
+
+def to_dict(sol: Solution, members: int | None = None) -> dict:
+    """The JSON contract of ``derive --format json`` (see the README).
+
+    Weight names and full member lists are included while the layer has at most
+    :data:`LIST_WEIGHTS` weights; above that, classes are described by ``class_summary``
+    (pattern, size and size formula) and ``members`` lists the first members on request.
+    """
+    spec, tying, action = sol.spec, sol.tying, sol.problem.action
+    listed = sol.num_weights <= LIST_WEIGHTS
+    names = sol.weights if listed else None
+    name = (lambda w: names[w]) if listed else sol.weight_name
     return {
         "spec": {
             "canonical": str(spec),
@@ -54,24 +89,32 @@ def to_dict(sol: Solution) -> dict:
             "layer": spec.layer,
             "n": spec.n,
             "group": spec.group,
-            "generators": format_generators(input_generators(spec)),
+            "generators": _short_gens(action.input_generators) if spec.n <= 64 else f"{spec.group}({spec.n})",
             "output": spec.output,
             "outputs": spec.outputs,
             "param": spec.param,
             "with_linear": spec.with_linear,
             "with_bias": spec.with_bias,
             "naive": spec.naive,
+            "input_order": spec.input_order,
+            "output_order": spec.output_order,
+            "in_channels": spec.in_channels,
+            "out_channels": spec.out_channels,
         },
         "method": sol.method,
-        "group_order": sol.group_order,
-        "weights": list(names),
+        "group_order": _order_value(sol),
+        "weights": list(names) if listed else None,
         "num_weights": sol.num_weights,
         "num_constraints": sol.num_constraints,
+        "num_classes": sol.num_classes,
         "num_free": sol.num_free,
+        "num_parameters": sol.num_parameters,
         "function_dim": sol.function_dim,
-        "classes": [[names[w] for w in members] for members in tying.classes],
-        "class_signs": [list(signs) for signs in tying.class_signs],
-        "zeros": [names[w] for w in tying.zeros],
+        "classes": [[_signed(name(w), s) for w, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
+        "class_signs": [[s for _, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
+        "class_summary": [_class_summary(sol, c, members) for c in range(sol.num_classes)],
+        "zeros": [name(w) for w in tying.zeros(None if listed else members or 0)],
+        "num_zeros": tying.num_zeros,
         "free": [_free_name(sol, c) for c in tying.free],
         "basis": {
             _free_name(sol, c): {_free_name(sol, f): str(a) for f, a in combo} for c, combo in tying.dependent
@@ -91,35 +134,43 @@ def to_dict(sol: Solution) -> dict:
     }
 
 
-def to_json(sol: Solution) -> str:
+def to_json(sol: Solution, members: int | None = None) -> str:
     """``to_dict`` as indented, key-ordered JSON."""
-    return json.dumps(to_dict(sol), indent=2, ensure_ascii=False)
+    return json.dumps(to_dict(sol, members), indent=2, ensure_ascii=False)
 
 
 def class_grid(sol: Solution, k: int) -> list[list[str]]:
     """Output k's block of W: class number per cell, '-' forced zero, '.' no weight.
 
-    An n×n block (rows i, columns j) for quadratic layers, a 1×n row for linear ones.
-    Negative members of a signed class carry a minus sign.
+    An n×n block (rows i, columns j) for quadratic layers, a 1×n row for linear ones
+    (vector layers only). Negative members of a signed class carry a minus sign.
     """
-    n = sol.spec.n
-    grid = [["."] * n for _ in range(n if sol.spec.degree == 2 else 1)]
-    label = sol.class_label()
-    for w, (family, kk, idx) in enumerate(weight_keys(sol.spec)):
-        if family != "W" or kk != k:
-            continue
-        i, j = idx if len(idx) == 2 else (0, idx[0])
-        if w in label:
-            c, s = label[w]
-            grid[i][j] = f"{'-' if s < 0 else ''}{c}"
-        else:
-            grid[i][j] = "-"
+    lay = sol.layout
+    n = lay.points
+    degree = lay.families[0].degree
+    grid = [["."] * n for _ in range(n if degree == 2 else 1)]
+    for j in range(n if degree == 1 else 0):
+        w = lay.index(0, k, (j,))
+        grid[0][j] = _cell(sol, w)
+    for i in range(n if degree == 2 else 0):
+        for j in range(n):
+            if i <= j or lay.families[0].ordered:
+                grid[i][j] = _cell(sol, lay.index(0, k, (i, j)))
     return grid
 
 
-def to_text(sol: Solution) -> str:
+def _cell(sol: Solution, w: int) -> str:
+    found = sol.tying.label(w)
+    if found is None:
+        return "-"
+    c, s = found
+    return f"{'-' if s < 0 else ''}{c}"
+
+
+def to_text(sol: Solution, members: int | None = None) -> str:
     """The human-readable report: classes, equations, pattern, and both proofs."""
-    spec, tying, names = sol.spec, sol.tying, sol.weights
+    spec, tying, lay = sol.spec, sol.tying, sol.layout
+    shown_members = members or TEXT_MEMBERS
     lines = [f"spec: {spec}"]
     if spec.naive:
         lines.append(
@@ -127,31 +178,52 @@ def to_text(sol: Solution) -> str:
             "first half are matched). The pattern below is NOT equivariant under the symmetric group; "
             "it is shown to reproduce the note."
         )
+    action = sol.problem.action
     lines.append(
-        f"group: {spec.input_group} of order {describe_order(sol.group_order)}; matched generators: "
-        f"{_short_gens(input_generators(spec))}"
+        f"group: {sol.problem.group} of order {describe_order(sol.problem.group)}; matched generators: "
+        f"{_short_gens(action.input_generators) if spec.n <= 64 else '(not listed for n > 64)'}"
     )
+    if lay.tensor_names or lay.in_channels != 1 or lay.out_channels != 1:
+        lines.append(
+            f"tensors: input order {lay.input_order} (n^{lay.input_order} entries), output order "
+            f"{lay.output_order}; channels {lay.in_channels} -> {lay.out_channels}"
+        )
+    constraints = sol.num_constraints if sol.num_constraints is not None else f"n/a ({sol.method} path)"
+    lines.append(f"weights: {sol.num_weights}  constraints: {constraints}  method: {sol.method}")
     lines.append(
-        f"weights: {sol.num_weights}  constraints: {sol.num_constraints if sol.method == 'symbolic' else 'n/a (orbit path)'}"
-        f"  method: {sol.method}"
-    )
-    lines.append(
-        f"classes: {len(tying.classes)}  zeros: {len(tying.zeros)}  free parameters: {sol.num_free}"
+        f"classes: {sol.num_classes}  zeros: {tying.num_zeros}  free parameters: {sol.num_free}"
         f"  dependent classes: {len(tying.dependent)}  function dimension: {sol.function_dim}"
     )
+    if sol.num_parameters != sol.num_free:
+        lines.append(
+            f"channels: each free class carries a block of in_channels^degree × out_channels parameters: "
+            f"{sol.num_parameters} parameters in all"
+        )
     lines.append("")
-    lines.append("classes (class: size, representative = members):")
-    for c, (members, signs) in enumerate(zip(tying.classes[:TEXT_ROWS], tying.class_signs)):
-        shown = [_signed(names[w], s) for w, s in zip(members, signs)]
-        more = len(shown) - TEXT_MEMBERS
-        body = " = ".join(shown[:TEXT_MEMBERS]) + (f" = ... ({more} more)" if more > 0 else "")
-        lines.append(f"  {c}: {len(members)}, {names[members[0]]}: {body}")
-    if len(tying.classes) > TEXT_ROWS:
-        lines.append(f"  ... ({len(tying.classes) - TEXT_ROWS} more classes; --format json lists all)")
-    if tying.zeros:
-        zs = [names[w] for w in tying.zeros]
-        more = len(zs) - TEXT_MEMBERS
-        lines.append("forced to zero: " + ", ".join(zs[:TEXT_MEMBERS]) + (f", ... ({more} more)" if more > 0 else ""))
+    patterns = sol.patterns
+    if patterns is not None:
+        lines.append("classes (class: size = formula in n, pattern of equal slots, representative: members):")
+    else:
+        lines.append("classes (class: size, representative = members):")
+    for c in range(min(sol.num_classes, TEXT_ROWS)):
+        mem = sol.members(c, shown_members + 1)
+        shown = [_signed(sol.weight_name(w), s) for w, s in mem[:shown_members]]
+        size = sol.class_size(c)
+        more = size - len(shown)
+        body = " = ".join(shown) + (f" = ... ({more} more)" if more > 0 else "")
+        rep = sol.weight_name(sol.representative(c))
+        if patterns is not None:
+            p = patterns[c]
+            where = f" output {p.output}," if p.output is not None else ""
+            lines.append(f"  {c}: {size} = {p.size_formula},{where} pattern {''.join(map(str, p.blocks))}, {rep}: {body}")
+        else:
+            lines.append(f"  {c}: {size}, {rep}: {body}")
+    if sol.num_classes > TEXT_ROWS:
+        lines.append(f"  ... ({sol.num_classes - TEXT_ROWS} more classes; --format json lists all)")
+    if tying.num_zeros:
+        zs = [sol.weight_name(w) for w in tying.zeros(TEXT_MEMBERS)]
+        more = tying.num_zeros - len(zs)
+        lines.append("forced to zero: " + ", ".join(zs) + (f", ... ({more} more)" if more > 0 else ""))
     if tying.dependent:
         lines.append("")
         lines.append("dependent weights (written through free ones):")
@@ -165,16 +237,17 @@ def to_text(sol: Solution) -> str:
             f"gauge: {len(sol.gauge)} directions in the free parameters change no output "
             "(the antisymmetric part of each W[k]; only W[k,i,j] + W[k,j,i] is seen)"
         )
-    if spec.n <= PATTERN_MAX_N and spec.degree <= 2:
+    if lay.points <= PATTERN_MAX_N and lay.families[0].degree <= 2 and not lay.tensor_names:
+        degree = lay.families[0].degree
         lines.append("")
         lines.append("pattern of W (class per cell; '-' zero, '.' no weight; rows i, columns j):"
-                     if spec.degree == 2 else "pattern of W (row k = output, column i = input):")
-        if spec.degree == 2:
-            for k in range(spec.outputs):
+                     if degree == 2 else "pattern of W (row k = output, column i = input):")
+        if degree == 2:
+            for k in range(lay.outputs):
                 lines.append(f"  output {k}:")
                 lines += ["    " + " ".join(f"{cell:>3}" for cell in row) for row in class_grid(sol, k)]
         else:
-            for k in range(spec.outputs):
+            for k in range(lay.outputs):
                 lines.append("  " + " ".join(f"{cell:>3}" for cell in class_grid(sol, k)[0]))
     lines.append("")
     act = sol.action
@@ -187,9 +260,7 @@ def to_text(sol: Solution) -> str:
             lines.append(f"  {act.suggestion}")
     dim = sol.dimension
     verdict = "agree" if dim.agree else "DISAGREE"
-    lines.append(
-        f"dimension: derived {dim.derived}, character formula {dim.character_formula}: {verdict}"
-    )
+    lines.append(f"dimension: derived {dim.derived}, character formula {dim.character_formula}: {verdict}")
     return "\n".join(lines) + "\n"
 
 
@@ -200,23 +271,32 @@ def _short_gens(gens) -> str:
 
 
 def _latex_name(name: str) -> str:
+    """``W[k,i,j]`` → ``W^{k}_{i,j}`` (indices separated, so W[0,1,11] and W[0,11,1] differ)."""
     family, _, rest = name.partition("[")
-    idx = rest.rstrip("]").split(",")
-    k, sub = idx[0], "".join(idx[1:])
-    return f"{family}^{{{k}}}_{{{sub}}}" if sub else f"{family}^{{{k}}}"
+    rest = rest.rstrip("]")
+    if ";" in rest:
+        head, _, sub = rest.partition(";")
+    else:
+        head, _, sub = rest.partition(",")
+    return f"{family}^{{{head}}}_{{{sub}}}" if sub else f"{family}^{{{head}}}"
 
 
 def to_latex(sol: Solution) -> str:
     """The constraint equations (align*) and the class table (tabular), for a paper."""
-    tying, names = sol.tying, sol.weights
+    tying = sol.tying
+
+    def tex(w: int) -> str:
+        return _latex_name(sol.weight_name(w))
+
     out = [f"% invariant: {sol.spec}", "\\begin{align*}"]
     eqs = []
-    for members, signs in zip(tying.classes, tying.class_signs):
-        if len(members) > 1:
-            shown = [("-" if s < 0 else "") + _latex_name(names[w]) for w, s in zip(members, signs)]
-            eqs.append(" = ".join(shown[:TEXT_MEMBERS]) + (" = \\cdots" if len(shown) > TEXT_MEMBERS else ""))
-    for w in tying.zeros[:TEXT_MEMBERS]:
-        eqs.append(f"{_latex_name(names[w])} = 0")
+    for c in range(min(sol.num_classes, TEXT_ROWS)):
+        mem = sol.members(c, TEXT_MEMBERS + 1)
+        if len(mem) > 1:
+            shown = [("-" if s < 0 else "") + tex(w) for w, s in mem[:TEXT_MEMBERS]]
+            eqs.append(" = ".join(shown) + (" = \\cdots" if len(mem) > TEXT_MEMBERS else ""))
+    for w in tying.zeros(TEXT_MEMBERS):
+        eqs.append(f"{tex(w)} = 0")
     for c, combo in tying.dependent:
         rhs = " ".join(
             f"{'-' if a < 0 else '+'} {'' if abs(a) == 1 else _latex_frac(abs(a))}{_latex_name(_free_name(sol, f))}"
@@ -225,78 +305,111 @@ def to_latex(sol: Solution) -> str:
         eqs.append(f"{_latex_name(_free_name(sol, c))} &= {rhs}")
     out.append(" \\\\\n".join(e if "&" in e else e.replace(" = ", " &= ", 1) for e in eqs))
     out += ["\\end{align*}", "", "\\begin{tabular}{rrl}", "class & size & representative \\\\", "\\hline"]
-    for c, members in enumerate(tying.classes):
-        out.append(f"{c} & {len(members)} & ${_latex_name(names[members[0]])}$ \\\\")
+    for c in range(sol.num_classes):
+        out.append(f"{c} & {sol.class_size(c)} & ${tex(sol.representative(c))}$ \\\\")
     out += ["\\end{tabular}", ""]
     return "\n".join(out)
 
 
 def _latex_frac(a) -> str:
-    return f"\\tfrac{{{a.p}}}{{{a.q}}}" if a.q != 1 else f"{a.p}"
+    return f"\\tfrac{{{a.numerator}}}{{{a.denominator}}}" if a.denominator != 1 else f"{a.numerator}"
 
 
 def graph(sol: Solution):
-    """The networkx graph: nodes are weights (attribute ``cls``, -1 for zero), edges equalities."""
+    """The networkx graph: nodes are weights (attribute ``cls``, -1 for zero; ``sign``), edges
+    the equalities the symbolic path matched (its provenance), or a spanning star per class."""
     import networkx as nx
 
+    sol._require_small("draw the weight graph")
     g = nx.Graph()
-    label = sol.class_label()
-    for w, name in enumerate(sol.weights):
-        g.add_node(name, cls=label.get(w, (-1, 1))[0], sign=label.get(w, (-1, 1))[1])
+    names = sol.weights
+    for w, name in enumerate(names):
+        c, s = sol.tying.label(w) or (-1, 1)
+        g.add_node(name, cls=c, sign=s)
     if sol.method == "symbolic":
-        from .matching import constraints
-
-        eq, _, _ = equality_graph(sol.num_weights, constraints(sol.spec))
-        for u, v, s in eq.edges(data="sign"):
-            g.add_edge(sol.weights[u], sol.weights[v], sign=s)
-    else:  # orbit path: a spanning star per class
-        for members, signs in zip(sol.tying.classes, sol.tying.class_signs):
-            for w, s in zip(members[1:], signs[1:]):
-                g.add_edge(sol.weights[members[0]], sol.weights[w], sign=s)
+        for u, v, s in sol.equalities:
+            g.add_edge(names[u], names[v], sign=s)
+    else:
+        for c in range(sol.num_classes):
+            members = sol.members(c)
+            for w, s in members[1:]:
+                g.add_edge(names[members[0][0]], names[w], sign=s * members[0][1])
     return g
 
 
-def write_graph(sol: Solution, path: str) -> None:
+def check_output_name(kind: str, path: str) -> None:
+    """Refuse an output file name the writer cannot serve, before any work or any file."""
+    suffix = Path(path).suffix.lower()
+    allowed = {"graph": (".graphml", ".dot", ".gv"), "plot": (".png",)}[kind]
+    if suffix not in allowed:
+        raise InvariantError(f"the {kind} file {path} must end in {' or '.join(allowed)}")
+
+
+def render_graph(sol: Solution, path: str) -> bytes:
     """GraphML (networkx) or DOT (pydot) by the file's suffix."""
     import networkx as nx
 
+    check_output_name("graph", path)
     g = graph(sol)
-    suffix = Path(path).suffix.lower()
-    if suffix == ".graphml":
-        text = "\n".join(nx.generate_graphml(g)) + "\n"
-    elif suffix in (".dot", ".gv"):
-        text = nx.nx_pydot.to_pydot(g).to_string()
-    else:
-        raise InvariantError(f"--graph {path}: the file must end in .graphml or .dot")
-    write_atomic(path, text)
+    if Path(path).suffix.lower() == ".graphml":
+        return ("\n".join(nx.generate_graphml(g)) + "\n").encode()
+    return nx.nx_pydot.to_pydot(g).to_string().encode()
 
 
-def write_plot(sol: Solution, path: str) -> None:
-    """A PNG of the colored weight blocks (one n×n block per output)."""
-    if not path.lower().endswith(".png"):
-        raise InvariantError(f"--plot {path}: the file must end in .png")
+def write_graph(sol: Solution, path: str) -> None:
+    """Write :func:`render_graph` atomically."""
+    write_atomic(path, render_graph(sol, path))
+
+
+def plot_blocks(sol: Solution) -> list[tuple[str, list[list[str]], str, str]]:
+    """(title, grid, x label, y label) for every family's blocks, as class labels per cell."""
+    lay = sol.layout
+    if lay.tensor_names or lay.families[0].degree > 2:
+        raise InvariantError("plots draw vector layers of degree 1 or 2 (tensor orders and cubic layers have larger blocks)")
+    cells = lay.num_weights + lay.outputs * lay.points
+    if cells > PLOT_MAX_CELLS:
+        raise InvariantError(f"a plot of {lay.num_weights} weights is too large to read (limit {PLOT_MAX_CELLS} cells); use a smaller n")
+    blocks = []
+    for f, fam in enumerate(lay.families):
+        if fam.degree == 2:
+            for k in range(lay.outputs):
+                grid = [["."] * lay.points for _ in range(lay.points)]
+                for i in range(lay.points):
+                    for j in range(lay.points):
+                        if i <= j or fam.ordered:
+                            grid[i][j] = _cell(sol, lay.index(f, k, (i, j)))
+                blocks.append((f"{fam.name}, output {k}", grid, "input j", "input i"))
+        elif fam.degree == 1:
+            grid = [[_cell(sol, lay.index(f, k, (i,))) for i in range(lay.points)] for k in range(lay.outputs)]
+            blocks.append((f"{fam.name} (linear term)" if f else fam.name, grid, "input i", "output k"))
+        else:
+            grid = [[_cell(sol, lay.index(f, k, ())) for k in range(lay.outputs)]]
+            blocks.append((f"{fam.name} (bias)", grid, "output k", ""))
+    return blocks
+
+
+def render_plot(sol: Solution, path: str) -> bytes:
+    """A PNG of every family's weight blocks coloured by class; negative members hatched."""
+    check_output_name("plot", path)
+    blocks = plot_blocks(sol)
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
     import numpy as np
 
-    spec = sol.spec
-    if spec.degree > 2:
-        raise InvariantError("--plot draws linear and quadratic layers (a cubic layer has n×n×n blocks)")
-    blocks = [class_grid(sol, k) for k in range(spec.outputs)]
-    if spec.degree == 1:
-        blocks = [[row[0] for row in blocks]]
+    ncls = max(sol.num_classes, 1)
     cols = min(len(blocks), 4)
     rows = -(-len(blocks) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
-    ncls = max(len(sol.tying.classes), 1)
-    cmap = plt.get_cmap("tab20", max(ncls, 2))
+    fig = Figure(figsize=(3.4 * cols, 3.4 * rows + 0.9), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"].resampled(max(ncls, 2))
     for ax in axes.flat:
-        ax.axis("off")
-    for b, (ax, grid) in enumerate(zip(axes.flat, blocks)):
+        ax.set_visible(False)
+    for ax, (title, grid, xlabel, ylabel) in zip(axes.flat, blocks):
+        ax.set_visible(True)
         data = np.full((len(grid), len(grid[0])), np.nan)
         for i, row in enumerate(grid):
             for j, cell in enumerate(row):
@@ -305,11 +418,29 @@ def write_plot(sol: Solution, path: str) -> None:
         ax.imshow(data, cmap=cmap, vmin=-0.5, vmax=max(ncls, 2) - 0.5)
         for i, row in enumerate(grid):
             for j, cell in enumerate(row):
+                if cell.startswith("-") and cell != "-":
+                    ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", lw=0))
                 if cell != ".":
-                    ax.text(j, i, cell, ha="center", va="center", fontsize=8)
-        ax.set_title(f"output {b}" if spec.degree == 2 else "W (rows: outputs)", fontsize=9)
-    fig.suptitle(f"{spec.layer}, n={spec.n}, {spec.input_group}: {len(sol.tying.classes)} classes", fontsize=10)
+                    ax.text(j, i, "0" if cell == "-" else cell.replace("-", "−"), ha="center", va="center", fontsize=8,
+                            color="dimgray" if cell == "-" else "black")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_xticks(range(len(grid[0])))
+        ax.set_yticks(range(len(grid)) if len(grid) > 1 else [])
+        ax.tick_params(labelsize=7)
+    handles = [Patch(color=cmap(c), label=f"class {c}") for c in range(sol.num_classes)]
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="negative member (−c)"))
+    if sol.tying.num_zeros:
+        handles.append(Patch(facecolor="white", edgecolor="gray", label="0: forced to zero"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8)
+    classes = f"{sol.num_classes} class{'es' if sol.num_classes != 1 else ''}"
+    fig.suptitle(f"{sol.spec.layer}, n = {sol.spec.n}, {sol.problem.group}, {sol.spec.output} output: {classes}", fontsize=10)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+def write_plot(sol: Solution, path: str) -> None:
+    """Write :func:`render_plot` atomically."""
+    write_atomic(path, render_plot(sol, path))

@@ -103,7 +103,7 @@ class LayerSpec:
 
     def _normalize_group(self) -> None:
         gens = self.generators
-        if gens is not None and self.group not in (None, "custom"):
+        if gens is not None and gens != () and self.group not in (None, "custom"):
             raise InvariantError("give a named group or generators, not both")
         if gens is None or gens == ():
             if self.group == "custom":
@@ -114,6 +114,9 @@ class LayerSpec:
                 raise InvariantError(f"unknown group {group!r}; choose one of {', '.join(GROUP_NAMES)}")
             self._set("group", group)
             self._set("generators", ())
+            from .groups import named
+
+            named(group, self.n)  # the family's own conditions on n (dihedral n >= 3, ...)
             return
         if self.n > MAX_CUSTOM_N:
             raise InvariantError(f"generators given by hand act on at most {MAX_CUSTOM_N} points, not n = {self.n}")
@@ -129,6 +132,14 @@ class LayerSpec:
             _check_int("output_order", self.output_order, low=0)
         if out_gens is not None and out_gens != ():
             output = "custom"
+            from .groups import named
+
+            count = len(self.generators) if self.group == "custom" else named(self.group, self.n).num_generators
+            given = len(out_gens) if not isinstance(out_gens, str) else len(out_gens.split(";"))
+            if given != count:
+                raise InvariantError(
+                    f"{given} output generators given for {count} input generators; give one per input generator, in order"
+                )
         elif self.output is None:
             output = "folded" if folded else ("trivial" if self.output_order == 0 else "permutation")
         else:
@@ -278,7 +289,8 @@ def _check_type(name: str, value, kind: type) -> None:
     else:
         ok = isinstance(value, kind)
     if not ok:
-        raise InvariantError(f"{name} must be {'a' if kind is not int else 'an'} {kind.__name__}, got {value!r:.60}")
+        what = {int: "an integer", bool: "a bool (True or False)", str: "a string"}[kind]
+        raise InvariantError(f"{name} must be {what}, got {value!r:.60}")
 
 
 def _check_int(name: str, value, low: int) -> None:

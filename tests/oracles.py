@@ -1,12 +1,11 @@
 """Brute-force oracles for small cases, independent of the library's solver paths."""
 
-from invariant.actions import generator_pairs
-from invariant.layers import weight_keys
+from invariant.problem import lower
 
 
 def closure(spec):
     """Every element (g, π, s) of ⟨(g_i, ρ_i)⟩ by breadth-first closure (small groups only)."""
-    pairs = [tuple(p) for p in generator_pairs(spec)]
+    pairs = [tuple(p) for p in lower(spec).action.pairs]
     start = (tuple(range(spec.n)), tuple(range(spec.outputs)), 1)
     seen, frontier = {start}, [start]
     while frontier:
@@ -26,7 +25,7 @@ def orbit_partition(spec):
 
     Only for layers whose weights are permuted (triangular / linear / bias).
     """
-    keys = weight_keys(spec)
+    keys = list(lower(spec).layout.keys())
     index = {k: i for i, k in enumerate(keys)}
     parent = list(range(len(keys)))
     rel = [1] * len(keys)  # sign of w relative to parent

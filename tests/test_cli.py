@@ -18,7 +18,7 @@ def run(capsys, *argv):
 def test_derive_linear_text_is_exact(capsys):
     # Constraints by hand: (0 1) ties 4 distinct pairs; the 3-cycle gives 3 equations on each of its
     # 3 orbits of weights (9); W[0,0] = W[1,1] comes from both: 4 + 9 - 1 = 12.
-    code, out, err = run(capsys, "derive", "--layer", "linear", "--n", "3")
+    code, out, err = run(capsys, "derive", "--layer", "linear", "--n", "3", "--method", "symbolic")
     assert code == 0 and err == ""
     assert out == (
         "spec: layer=linear, n=3, group=symmetric, output=permutation, outputs=3, param=triangular, "
@@ -36,9 +36,20 @@ def test_derive_linear_text_is_exact(capsys):
         "    1   0   1\n"
         "    1   1   0\n"
         "\n"
-        "action: the output rule is a representation (Schreier–Sims: |⟨(g, ρ(g))⟩| = 6, |G| = 6)\n"
+        "action: the output rule is a representation (by construction: ρ(g) = g on the output indices is a "
+        "homomorphism)\n"
         "dimension: derived 2, character formula 2: agree\n"
     )
+
+
+def test_derive_pattern_path_text_is_exact_at_any_n(capsys):
+    code, out, err = run(capsys, "derive", "--layer", "linear", "--n", "1000000")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[2] == "weights: 1000000000000  constraints: n/a (pattern path)  method: pattern"
+    assert lines[6].startswith("  0: 1000000 = n, pattern 00, W[0,0]: W[0,0] = W[1,1] = W[2,2] = ")
+    assert lines[7].startswith("  1: 999999000000 = n(n-1), pattern 01, W[0,1]: W[0,1] = ")
+    assert lines[-1] == "dimension: derived 2, character formula 2: agree"
 
 
 def test_derive_quadratic_default_is_n4_symmetric_permutation(capsys):
@@ -67,7 +78,7 @@ def test_derive_folded_reports_the_witness(capsys):
     data = json.loads(out)
     assert code == 0 and data["action"]["is_representation"] is False
     assert data["action"]["witness"].startswith("the product (1 3)·(0 1)·(0 3)·(0 1)")
-    assert "--group hyperoctahedral" in data["action"]["suggestion"]
+    assert "use the hyperoctahedral group" in data["action"]["suggestion"]
 
 
 def test_derive_latex(capsys):
@@ -134,7 +145,7 @@ def test_derive_does_not_import_torch():
 def test_console_script_exit_code():
     result = subprocess.run([sys.executable, "-m", "invariant.cli", "derive", "--layer", "quadratic", "--n", "0"],
                             capture_output=True, text=True)
-    assert result.returncode == 2 and result.stderr == "invariant: error: n must be positive, got 0\n"
+    assert result.returncode == 2 and result.stderr == "invariant: error: --n must be positive, got 0\n"
 
 
 def test_help_shows_defaults(capsys):

@@ -12,7 +12,7 @@ from invariant.characters import character_dimension
 from invariant.matching import constraints
 from invariant.equivariance import equivariance_error, sampler
 from invariant.numeric import dense_weights, evaluate
-from invariant.orbits import orbit_tying
+from invariant.problem import lower
 
 from oracles import orbit_partition
 from strategies import custom_specs
@@ -22,11 +22,20 @@ def names_of(sol, members):
     return {sol.weights[w] for w in members}
 
 
+def class_members(sol):
+    """Every class as a tuple of its member weights (canonical order)."""
+    return [tuple(w for w, _ in sol.members(c)) for c in range(sol.num_classes)]
+
+
+def class_signs(sol):
+    return [tuple(s for _, s in sol.members(c)) for c in range(sol.num_classes)]
+
+
 def test_linear_symmetric_is_alpha_identity_plus_beta_ones():
     # The note, section 2: W = αI + β11ᵀ.
     for n in range(2, 7):
         sol = derive(LayerSpec.build(layer="linear", n=n))
-        classes = [names_of(sol, c) for c in sol.tying.classes]
+        classes = [names_of(sol, c) for c in class_members(sol)]
         assert classes == [{f"W[{i},{i}]" for i in range(n)}, {f"W[{k},{i}]" for k in range(n) for i in range(n) if i != k}]
 
 
@@ -34,7 +43,7 @@ def test_quadratic_symmetric_has_four_classes_for_n_at_least_3():
     # Orbits of S_n on (k, {i, j}): i=j=k, i=j≠k, k∈{i,j} with i≠j, k∉{i,j}.
     for n in range(3, 9):
         sol = derive(LayerSpec.build(layer="quadratic", n=n))
-        sizes = sorted(len(c) for c in sol.tying.classes)
+        sizes = sorted(len(c) for c in class_members(sol))
         assert sizes == sorted([n, n * (n - 1), n * (n - 1), n * (n - 1) * (n - 2) // 2])
         assert sol.dimension.agree and sol.action.is_representation
 
@@ -70,8 +79,7 @@ def test_full_parametrization_gives_the_note_additive_constraint():
 
 def test_note_folded_pattern_is_reproduced_by_the_naive_procedure():
     sol = derive(LayerSpec.build(layer="folded-linear", n=6, naive=True))
-    label = sol.class_label()
-    rows = [[label[k * 6 + i][0] for i in range(6)] for k in range(3)]
+    rows = [[sol.tying.label(k * 6 + i)[0] for i in range(6)] for k in range(3)]
     # The note's rows "5 1 1 2 3 4": diagonal class, one off-diagonal class, one class per column 3..5.
     diag, off = rows[0][0], rows[0][1]
     assert [rows[k][k] for k in range(3)] == [diag] * 3
@@ -101,7 +109,7 @@ def test_folded_rule_is_not_an_action_of_s_n_but_of_the_hyperoctahedral_group():
         assert "identity on the inputs" in sol.action.witness
         assert "hyperoctahedral" in sol.action.suggestion
         # What the stated rule forces anyway: a constant map.
-        assert len(sol.tying.classes) == 1 and sol.dimension.agree
+        assert sol.num_classes == 1 and sol.dimension.agree
         good = derive(LayerSpec.build(layer="folded-linear", n=n, group="hyperoctahedral"))
         assert good.action.is_representation and good.num_free == 2 and good.dimension.agree
 
@@ -160,27 +168,36 @@ def test_alternating_group_allows_more_than_the_symmetric_group():
     assert s.num_free == 0 and a.num_free == 2
 
 
-def test_orbit_path_runs_at_n_64_and_agrees_with_the_character_formula():
-    sol = derive(LayerSpec.build(layer="quadratic", n=64, with_linear=True, with_bias=True))
-    assert sol.method == "orbit" and sol.num_free == 7 and sol.dimension.agree
+def test_pattern_and_orbit_paths_agree_at_n_64_with_the_character_formula():
+    spec = LayerSpec.build(layer="quadratic", n=64, with_linear=True, with_bias=True)
+    sol, orbit = derive(spec), derive(spec, method="orbit")
+    assert sol.method == "pattern" and sol.num_free == 7 and sol.dimension.agree
+    assert orbit.num_free == 7 and orbit.dimension.agree
+    assert [sol.class_size(c) for c in range(7)] == [orbit.class_size(c) for c in range(7)]
+    assert [sol.representative(c) for c in range(7)] == [orbit.representative(c) for c in range(7)]
 
 
 def test_oversized_symbolic_requests_stop_at_once():
-    with pytest.raises(InvariantError, match="too large.*--param triangular"):
+    with pytest.raises(InvariantError, match="too large.*triangular parametrization"):
         derive(LayerSpec.build(layer="quadratic", n=20, param="full"))
-    with pytest.raises(InvariantError, match="orbit path needs --param triangular"):
+    with pytest.raises(InvariantError, match="orbit path needs the triangular parametrization"):
         derive(LayerSpec.build(layer="quadratic", n=4, param="full"), method="orbit")
 
 
 def _check_against_oracles(spec):
     sym = derive(spec, method="symbolic")
     assert sym.dimension.agree
-    assert sym.tying == orbit_tying(spec)
+    paths = [derive(spec, method="orbit")]
+    if derive(spec).method == "pattern":
+        paths.append(derive(spec, method="pattern"))
+    for other in paths:  # the peer paths give the identical answer, class by class
+        assert class_members(other) == class_members(sym) and class_signs(other) == class_signs(sym)
+        assert other.tying.zeros() == sym.tying.zeros()
     classes, zeros = orbit_partition(spec)
-    assert {frozenset(c) for c in sym.tying.classes} == classes
-    assert set(sym.tying.zeros) == zeros
+    assert {frozenset(c) for c in class_members(sym)} == classes
+    assert set(sym.tying.zeros()) == zeros
     # Every basis vector satisfies every constraint exactly.
-    rows = constraints(spec)
+    rows = constraints(lower(spec))
     for p in range(sym.num_free):
         w = {}
         for i, q, a in sym.expansion():
@@ -217,8 +234,8 @@ def test_named_groups_against_oracles(n, group):
 
 def test_character_formula_for_large_symmetric_groups_is_cheap():
     # Sum over cycle-count profiles: S_200 in well under a second.
-    assert character_dimension(LayerSpec.build(layer="quadratic", n=200, output="sign")) == 0
-    assert character_dimension(LayerSpec.build(layer="quadratic", n=200, with_linear=True)) == 6
+    assert character_dimension(lower(LayerSpec.build(layer="quadratic", n=200, output="sign"))) == 0
+    assert character_dimension(lower(LayerSpec.build(layer="quadratic", n=200, with_linear=True))) == 6
 
 
 @pytest.mark.parametrize("group", ["symmetric", "cyclic", "dihedral"])

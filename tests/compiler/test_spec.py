@@ -58,7 +58,7 @@ def test_hash_is_sha256_of_the_canonical_string():
         (dict(layer="quadratic", n=2, group="dihedral"), "n >= 3"),
         (dict(layer="quadratic", n=5, group="hyperoctahedral"), "even n"),
         (dict(layer="linear", n=4, generators="(0 1)", group="cyclic"), "not both"),
-        (dict(layer="linear", n=4, output_generators="(0 1); (0 1)"), "--outputs"),
+        (dict(layer="linear", n=4, output_generators="(0 1); (0 1)"), "number of outputs"),
         (dict(layer="linear", n=4, output_generators="(0 1)", outputs=2), "one per input generator"),
         (dict(layer="linear", n=4, output_generators="(0 2); (0 1)", outputs=2), "points are 0..1"),
         (dict(layer="linear", n=4, outputs=3), "4 outputs"),

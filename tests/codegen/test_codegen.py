@@ -88,13 +88,12 @@ def class_spread(layer, spec):
     sol = derive(spec) if spec.n <= 7 else None
     w, b, c = layer.weights()
     flat = torch.cat([w.reshape(-1), b.reshape(-1), c.reshape(-1)]).detach()
-    from invariant.layers import weight_keys
-
-    keys = weight_keys(sol.spec)
+    lay = sol.layout
     n = spec.n
 
     def pos(key):
-        fam, k, idx = key
+        f, k, idx = key
+        fam = lay.families[f].name
         if fam == "W":
             return k * n * n + idx[0] * n + idx[1] if len(idx) == 2 else k * n + idx[0]
         if fam == "B":
@@ -102,8 +101,8 @@ def class_spread(layer, spec):
         return w.numel() + b.numel() + k
 
     worst = 0.0
-    for members, signs in zip(sol.tying.classes, sol.tying.class_signs):
-        vals = torch.stack([flat[pos(keys[m])] * s for m, s in zip(members, signs)])
+    for c in range(sol.num_classes):
+        vals = torch.stack([flat[pos(lay.key(m))] * s for m, s in sol.members(c)])
         worst = max(worst, (vals - vals[0]).abs().max().item())
     return worst
 
@@ -143,7 +142,19 @@ def test_any_batch_shape_float32_state_dict_and_repr():
     other = cls()
     other.load_state_dict(layer.state_dict())
     assert torch.equal(other(x), layer(x))
-    assert list(layer.state_dict()) == ["theta"]
+    assert list(layer.state_dict()) == ["theta", "spec_sha256"]
+    # A state dict of another spec with the same number of parameters is refused.
+    same_count = invariant.compile(LayerSpec(layer="quadratic", n=7, with_bias=True))()
+    assert same_count.theta.numel() == layer.theta.numel()
+    with pytest.raises(RuntimeError, match="state dict is not for this layer"):
+        same_count.load_state_dict(layer.state_dict())
+    # One dtype rule and one shape rule for every forward, with the expected shape named.
+    for impl in ("auto", "dense"):
+        module = cls(forward_impl=impl)
+        with pytest.raises(TypeError, match="expects torch.float32 input"):
+            module(torch.randn(2, 6, dtype=torch.float64))
+        with pytest.raises(ValueError, match=r"expects input of shape \(\.\.\., 6\), got \(2, 5\)"):
+            module(torch.randn(2, 5))
     assert "layer=quadratic, n=6" in repr(layer)
     assert layer.weight().shape == (6, 6, 6)
     double = cls(dtype=torch.float64)
@@ -237,7 +248,7 @@ GOLDEN = {
 @pytest.mark.parametrize("name", GOLDEN)
 def test_golden_files(name):
     # To accept an intended change: python tests/update_golden.py
-    golden = Path(__file__).parent / "golden" / name
+    golden = Path(__file__).parent.parent / "golden" / name
     assert render_source(LayerSpec.build(**GOLDEN[name])) == golden.read_text()
 
 
