@@ -91,6 +91,14 @@ class TensorAction:
         """The trailing shape of an array this action acts on, for n points."""
         return (n,) * self.order + tuple(self.channels)
 
+    def fits(self, shape: tuple[int, ...], perm: Perm) -> bool:
+        """Whether an array of ``shape`` ends in this action's axes for ``perm`` (on each point axis or on all)."""
+        tail = len(self.channels) + self.order
+        if len(shape) < tail or tuple(shape[len(shape) - len(self.channels):]) != tuple(self.channels):
+            return False
+        points = shape[len(shape) - tail:len(shape) - len(self.channels)]
+        return all(p == len(perm) for p in points) or (self.order > 1 and math.prod(points) == len(perm))
+
     def apply(self, perm: Perm, x: np.ndarray) -> np.ndarray:
         """(g·x) with (g·x)_{i...} = x_{g⁻¹(i)...} on every point axis: the entry at i moves to g(i).
 
@@ -190,10 +198,10 @@ def equivariance_error(
         xs = rng.standard_normal((batch,) + input_action.shape(len(g))) if x is None else x
         fx, fgx = np.asarray(f(xs)), np.asarray(f(input_action.apply(g, xs)))
         dtype = dtype or fx.dtype.name
-        expected = output_action.shape(len(pi))
         for y in (fx, fgx):
-            if y.shape[y.ndim - len(expected):] != expected or y.ndim < len(expected):
-                raise InvariantError(f"output of shape {y.shape} does not end in {expected}, the output action's shape")
+            if not output_action.fits(y.shape, pi):
+                raise InvariantError(f"output of shape {y.shape} does not fit the output action "
+                                     f"(order {output_action.order}, channels {output_action.channels}, {len(pi)} points)")
         fx, fgx = fx.astype(np.float64), fgx.astype(np.float64)
         if not (np.isfinite(fx).all() and np.isfinite(fgx).all()):
             return Measurement(math.nan, scale, t, dtype, False)
