@@ -1,0 +1,144 @@
+"""``variety``: a network spec in, a :class:`VarietyReport` out (see :mod:`invariant.networks`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import gauge
+from .action import NetworkAction, network_action
+from .components import Component, find_components
+from .dimension import Rank
+from .equations import Equations, NumericEquations, equations
+from .exact import ExactResult, _first_layer_rows, exact_dimension
+from .function_space import all_equivariant, layerwise_network
+from .polynomial import weight_names
+from .spec import VarietySpec
+
+#: Time budget of the exact path (seconds, enforced by killing Singular).
+EXACT_BUDGET = 60.0
+#: Random starts of the numerical path.
+DEFAULT_STARTS = 24
+
+GL_NOTE = (
+    "hidden GL symmetry: the neurons have no activation, so an invertible M on a hidden layer "
+    "(with the next layer's quadratic forms transformed back) leaves the function unchanged; "
+    "every component is GL-stable, latent actions are linear representations, and function "
+    "dimensions (rank of weights → output coefficients on the tangent space) count GL orbits once"
+)
+
+
+@dataclass(frozen=True)
+class VarietyReport:
+    spec: VarietySpec
+    weights: tuple[str, ...]
+    equations: Equations
+    action: NetworkAction
+    exact: ExactResult
+    numerical_dim: int
+    numerical_rank: Rank | None
+    components: tuple[Component, ...]
+    special: tuple  # (Family, PointAnalysis) constructed families inside larger components
+    rejected_starts: int
+    starts: int
+    layerwise_dim: int | None
+    layerwise_rank: Rank | None
+    layerwise_desc: str
+    all_equivariant: int
+    prime_matches: tuple = ()  # for each exact open-cell prime: index of the matched component or None
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def num_weights(self) -> int:
+        return len(self.weights)
+
+    @property
+    def agree(self) -> bool | None:
+        return None if self.exact.dimension is None else self.exact.dimension == self.numerical_dim
+
+    @property
+    def variety_function_dim(self) -> int:
+        return max((c.function_dim for c in self.components), default=0)
+
+
+def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, exact: bool = True,
+            budget: float = EXACT_BUDGET) -> VarietyReport:
+    """Equations, dimension (exact and numerical), components and function spaces of V."""
+    timings = {}
+    t0 = time.perf_counter()
+    action = network_action(spec)
+    if not action.is_representation:
+        from ..errors import InvariantError
+
+        raise InvariantError(f"the output rule is not an action of the input group: {action.witness}")
+    eqs = equations(spec)
+    timings["equations"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if exact:
+        ex = exact_dimension(eqs, budget)
+    else:
+        ex = ExactResult(None, 0.0, "not requested", 0, 0, None)
+    timings["exact"] = ex.seconds
+    t0 = time.perf_counter()
+    neq = NumericEquations(spec)
+    comps, special, rejected = find_components(neq, action, starts, seed)
+    dims = [c.dimension for c in comps] + [a.local_dim for _, a in special]
+    numerical = max(dims)
+    best = next((c for c in comps if c.dimension == numerical), None)
+    timings["numerical"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lw = layerwise_network(spec, action, seed)
+    alleq = all_equivariant(spec, action)
+    timings["function_spaces"] = time.perf_counter() - t0
+    matches = _match_primes(spec, neq, ex, comps)
+    return VarietyReport(
+        spec=spec, weights=weight_names(spec), equations=eqs, action=action, exact=ex,
+        numerical_dim=numerical, numerical_rank=best.example.local if best else None,
+        components=tuple(comps), special=tuple(special), rejected_starts=rejected, starts=starts,
+        layerwise_dim=lw[0], layerwise_rank=lw[1], layerwise_desc=lw[2], all_equivariant=alleq,
+        prime_matches=matches, timings=timings,
+    )
+
+
+def _fixed_count(rows) -> int:
+    m = len(rows)
+    return sum(len(r) for r in rows) - m * (len(rows[0]) - m)
+
+
+def _match_primes(spec, neq, ex: ExactResult, comps) -> tuple:
+    """For each open-cell prime, the first component whose example point (moved into the cell) lies on it."""
+    if not ex.primes or spec.num_layers < 2:
+        return ()
+    from .cas import evaluate
+
+    rows = _first_layer_rows(spec)
+    m = len(rows)
+    cell_points = []
+    for c in comps:
+        w = c.example.w
+        Q = np.array([[w[v] for v in row] for row in rows])
+        lead = Q[:, :m]
+        if abs(np.linalg.det(lead)) < 1e-8 * max(1.0, np.max(np.abs(Q))) ** m:
+            cell_points.append(None)
+            continue
+        cell_points.append(gauge.act(neq.net, w, 1, np.linalg.inv(lead)))
+    out = []
+    for prime in ex.primes:
+        hit = None
+        dim = len(rows) ** 2 + prime.dimension - _fixed_count(rows)
+        for i, (c, w) in enumerate(zip(comps, cell_points)):
+            if w is None or c.dimension != dim:
+                continue
+            ok = True
+            for g in prime.generators:
+                bound = evaluate(g.replace("-", "+"), np.abs(w) + 1.0)  # Σ |terms| at |w| + 1: g's scale
+                if abs(evaluate(g, w)) > 1e-9 * max(bound, 1e-300):
+                    ok = False
+                    break
+            if ok:
+                hit = i
+                break
+        out.append(hit)
+    return tuple(out)

@@ -1,0 +1,222 @@
+"""The network specification: widths, input group and output action, as a canonical record.
+
+A :class:`VarietySpec` describes a network of the source note's quadratic neurons,
+
+    o^l_k = Σ_{i≤j} W^l[k,i,j] o^{l-1}_i o^{l-1}_j  (+ Σ_i B^l[k,i] o^{l-1}_i)  (+ C^l[k]),
+
+with widths (n, h_1, ..., out): o^0 = x has n entries, the last layer has ``out``. The
+input group and the output action are those of ``derive`` (``--group``/``--generators``,
+``--output``/``--output-generators``); hidden layers carry no given action. The string form
+is canonical and round-trips:
+
+>>> s = VarietySpec.build(widths=(3, 2, 1), output="trivial")
+>>> str(s)
+'widths=3,2,1, group=symmetric, output=trivial, with_linear=false, with_bias=false'
+>>> VarietySpec.parse(str(s)) == s
+True
+>>> import hashlib; s.sha256 == hashlib.sha256(str(s).encode()).hexdigest()
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from math import comb
+
+from ..errors import InvariantError
+from ..perms import Perm, format_generators, parse_generators
+from ..spec import LayerSpec
+
+#: Network outputs the variety accepts (folded is a one-layer device of note 001, section 6).
+OUTPUTS = ("permutation", "trivial", "sign")
+
+#: At most this many layers (the end-to-end degree is 2^layers).
+MAX_LAYERS = 3
+#: At most this many weights in all layers (numerical path: Jacobians are dense).
+MAX_WEIGHTS = 400
+#: At most this many output-polynomial coefficients (outputs × monomials of the network's degrees).
+MAX_COEFFICIENTS = 4_000
+#: Widths above this are refused (hidden units are generic; wider layers add nothing testable here).
+MAX_WIDTH = 16
+
+
+@dataclass(frozen=True)
+class VarietySpec:
+    """A multi-layer quadratic network and the group action its end-to-end map must respect."""
+
+    widths: tuple[int, ...]
+    group: str = "symmetric"
+    output: str = "trivial"
+    with_linear: bool = False
+    with_bias: bool = False
+    generators: tuple[Perm, ...] = field(default=())
+    output_generators: tuple[Perm, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.widths, tuple) or any(isinstance(w, bool) or not isinstance(w, int) for w in self.widths):
+            raise InvariantError(f"widths must be a tuple of integers, got {self.widths!r}")
+        if len(self.widths) < 2:
+            raise InvariantError(f"give at least two widths (inputs and outputs), got {len(self.widths)}")
+        if any(w <= 0 for w in self.widths):
+            raise InvariantError(f"widths must be positive, got {','.join(map(str, self.widths))}")
+        if len(self.widths) - 1 > MAX_LAYERS:
+            raise InvariantError(f"{len(self.widths) - 1} layers given; the limit is {MAX_LAYERS} (degree 2^{MAX_LAYERS})")
+        if max(self.widths) > MAX_WIDTH:
+            raise InvariantError(f"width {max(self.widths)} is beyond the limit {MAX_WIDTH}")
+        if self.output != "custom" and self.output not in OUTPUTS:
+            raise InvariantError(f"unknown output action {self.output!r} for a network; choose one of {', '.join(OUTPUTS)}")
+        self.layer_spec  # validates group, generators and the output action against the last width
+        if self.num_weights > MAX_WEIGHTS:
+            raise InvariantError(f"{self.num_weights} weights is beyond the limit {MAX_WEIGHTS}; use smaller widths")
+        if self.num_coefficients > MAX_COEFFICIENTS:
+            raise InvariantError(
+                f"the output polynomial has {self.num_coefficients} coefficients, beyond the limit {MAX_COEFFICIENTS}; "
+                "use fewer layers or a smaller n"
+            )
+
+    @classmethod
+    def build(
+        cls,
+        widths,
+        group: str | None = None,
+        generators: str | tuple[Perm, ...] | None = None,
+        output: str | None = None,
+        output_generators: str | tuple[Perm, ...] | None = None,
+        with_linear: bool = False,
+        with_bias: bool = False,
+    ) -> "VarietySpec":
+        """Normalize user-facing options: widths as ``"3,2,1"`` or a sequence, cycles as strings."""
+        ws = parse_widths(widths) if isinstance(widths, str) else tuple(widths)
+        if len(ws) < 2 or any(isinstance(w, bool) or not isinstance(w, int) or w <= 0 for w in ws):
+            raise InvariantError(f"widths must be at least two positive integers, got {widths!r}")
+        base = LayerSpec.build(
+            layer="linear", n=ws[0], group=group, generators=generators, output=output or "trivial",
+            output_generators=output_generators, outputs=ws[-1],
+        ) if output_generators is None else LayerSpec.build(
+            layer="linear", n=ws[0], group=group, generators=generators,
+            output_generators=output_generators, outputs=ws[-1],
+        )
+        return cls(
+            widths=ws, group=base.group, output=base.output, with_linear=with_linear, with_bias=with_bias,
+            generators=base.generators, output_generators=base.output_generators,
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of inputs."""
+        return self.widths[0]
+
+    @property
+    def outputs(self) -> int:
+        """Number of outputs."""
+        return self.widths[-1]
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        """The hidden widths h_1, ..., h_{L-1}."""
+        return self.widths[1:-1]
+
+    @property
+    def layer_spec(self) -> LayerSpec:
+        """The input group and output action, as the compiler's one-layer spec (n inputs → out outputs)."""
+        return LayerSpec(
+            layer="linear", n=self.n, group=self.group, output=self.output, outputs=self.outputs,
+            generators=self.generators, output_generators=self.output_generators,
+        )
+
+    def layer_weights(self, l: int) -> int:
+        """Number of weights of layer l (0-based): quadratic, then linear, then bias terms."""
+        a, b = self.widths[l], self.widths[l + 1]
+        return b * (comb(a + 1, 2) + (a if self.with_linear else 0) + (1 if self.with_bias else 0))
+
+    @property
+    def num_weights(self) -> int:
+        return sum(self.layer_weights(l) for l in range(self.num_layers))
+
+    @property
+    def degrees(self) -> tuple[int, ...]:
+        """The degrees in x that the end-to-end polynomial can have, ascending."""
+        return layer_degrees(self)[-1]
+
+    @property
+    def num_coefficients(self) -> int:
+        return self.outputs * sum(comb(self.n + d - 1, d) for d in self.degrees)
+
+    def __str__(self) -> str:
+        parts = [
+            f"widths={','.join(map(str, self.widths))}", f"group={self.group}", f"output={self.output}",
+            f"with_linear={str(self.with_linear).lower()}", f"with_bias={str(self.with_bias).lower()}",
+        ]
+        if self.generators:
+            parts.append(f"generators={format_generators(self.generators)}")
+        if self.output_generators:
+            parts.append(f"output_generators={format_generators(self.output_generators)}")
+        return ", ".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> "VarietySpec":
+        """Inverse of ``str``."""
+        fields: dict[str, str] = {}
+        for part in text.split(", "):
+            key, sep, value = part.partition("=")
+            if not sep or key in fields:
+                raise InvariantError(f"malformed variety spec string near {part!r}")
+            fields[key] = value
+        required = ("widths", "group", "output", "with_linear", "with_bias")
+        missing = [k for k in required if k not in fields]
+        unknown = set(fields) - set(required) - {"generators", "output_generators"}
+        if missing or unknown:
+            raise InvariantError(f"malformed variety spec string: missing {missing}, unknown {sorted(unknown)}")
+        widths = parse_widths(fields["widths"])
+        return cls(
+            widths=widths, group=fields["group"], output=fields["output"],
+            with_linear=_parse_bool(fields["with_linear"]), with_bias=_parse_bool(fields["with_bias"]),
+            generators=parse_generators(fields["generators"], widths[0]) if "generators" in fields else (),
+            output_generators=(
+                parse_generators(fields["output_generators"], widths[-1]) if "output_generators" in fields else ()
+            ),
+        )
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the canonical string."""
+        return hashlib.sha256(str(self).encode()).hexdigest()
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """``"3,2,1"`` → (3, 2, 1); one-line errors for anything else."""
+    pieces = [p.strip() for p in str(text).split(",")]
+    try:
+        widths = tuple(int(p) for p in pieces)
+    except ValueError:
+        raise InvariantError(f"malformed widths {text!r}: expected integers separated by commas, e.g. 3,2,1") from None
+    if len(widths) < 2:
+        raise InvariantError(f"give at least two widths (inputs and outputs), got {text!r}")
+    if any(w <= 0 for w in widths):
+        raise InvariantError(f"widths must be positive, got {text!r}")
+    return widths
+
+
+def layer_degrees(spec: VarietySpec) -> list[tuple[int, ...]]:
+    """For each l = 0..L, the degrees in x that the units of layer l can have."""
+    degs = [frozenset({1})]
+    for _ in range(spec.num_layers):
+        prev = degs[-1]
+        nxt = {a + b for a in prev for b in prev}
+        if spec.with_linear:
+            nxt |= prev
+        if spec.with_bias:
+            nxt.add(0)
+        degs.append(frozenset(nxt))
+    return [tuple(sorted(d)) for d in degs]
+
+
+def _parse_bool(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise InvariantError(f"malformed variety spec string: expected true or false, got {text!r}")
+    return text == "true"
