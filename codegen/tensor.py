@@ -270,7 +270,7 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
             diagrams=tuple(order), mix=mix,
             mix_float=tuple(tuple(tuple(float(Fraction(v)) for v in row) for row in s) for s in mix),
             factor=tuple(float(f) for f in factors), outputs=tuple(outputs), init_std=tuple(init),
-            phi_subscripts=f"skm,k{chan}e->s{chan}me",
+            phi_subscripts=f"skm,k{chan}e->{chan}sme",
             pairs=tuple(itertools.combinations(range(l + d * layout.k), 2)),
             codes=tuple((_pair_code(p.blocks), r) for r, (_, p) in enumerate(members)),
             ext_subscripts=f"k{chan}e,km->k{chan}me",
@@ -327,7 +327,7 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
     k, width = layout.k, layout.outputs * layout.out_channels
     l = layout.l if layout.permutation_output else 0
     steps: list[Step] = []
-    # per output type τ: (through blocks, broadcast pattern, order, code, has a batch axis)
+    # per output type τ: (through blocks, broadcast blocks, order, code, has a batch axis)
     groups: dict[tuple[int, ...], list[tuple[int, tuple[bool, ...], int, str, bool]]] = {}
     made: list[tuple[tuple[int, ...], tuple[int, ...], str]] = []  # (labels, kept, variable)
     for fam in fams:
@@ -335,22 +335,26 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
         cdim = layout.in_channels ** d
         phi = f"phi_{fam.name}"
         chan = CHANNELS[:d]
+        runs = [(key, list(run)) for key, run in
+                itertools.groupby(range(len(fam.diagrams)), key=lambda s: _input_key(fam.diagrams[s], l))]
+        # A reduction that keeps as many point axes as y has is large: one matmul per diagram
+        # (no split, whose backward would copy it); the small ones share one matmul.
+        each = [d > 0 and len(kept) >= max(1, l) for (_, kept), _ in runs]
+        pieces = [w for (_, run), e in zip(runs, each) for w in ([width] * len(run) if e else [len(run) * width])]
         steps.append(Step(phi, f"torch.einsum(\"{fam.phi_subscripts}\", self.mix_{fam.name}, self.{fam.param})"
-                               f".reshape({len(fam.diagrams)}, {cdim}, {width})",
+                               f".reshape({cdim}, {len(fam.diagrams) * width}).split({tuple(pieces)}, 1)",
                           f"Φ_σ = Σ_c f_c μ(P_c, σ) θ_c for the {len(fam.diagrams)} diagrams of family {fam.name}"))
-        runs = itertools.groupby(range(len(fam.diagrams)), key=lambda s: _input_key(fam.diagrams[s], l))
-        for (labels, kept), run in runs:
-            run = list(run)
+        piece = itertools.count()
+        for ((labels, kept), run), one_each in zip(runs, each):
             r, z = f"r{len(made)}", f"m{len(made)}"
-            rows = f"{phi}[{run[0]}:{run[-1] + 1}].transpose(0, 1).reshape({cdim}, {len(run) * width})"
             out_letters = BATCH + "".join(LETTERS[v] for v in kept)
             larger = [(kp, name) for lab, kp, name in made if lab == labels and set(kept) < set(kp)]
             if d == 0:
-                steps.append(Step(z, f"{rows}", "biases, one row per output equality type"))
+                steps.append(Step(z, f"{phi}[{next(piece)}].split({width}, -1)", "biases, one row per output equality type"))
             elif larger:
                 src_kept, source = min(larger, key=lambda item: (len(item[0]), item[1]))
-                subs = BATCH + "".join(LETTERS[v] for v in src_kept) + "x->" + out_letters + "x"
-                steps.append(Step(r, f"torch.einsum(\"{subs}\", {source})", f"a sum of {source}"))
+                dims = ", ".join(str(1 + i) for i, v in enumerate(src_kept) if v not in kept)
+                steps.append(Step(r, f"{source}.sum(({dims},))", f"a sum of {source}"))
             else:
                 letters = [LETTERS[v] for v in labels]
                 ins = ",".join(BATCH + "".join(letters[f * k:(f + 1) * k]) + c for f, c in enumerate(chan))
@@ -362,7 +366,12 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
                     steps.append(Step(r, f"torch.einsum(\"{subs}\", {', '.join(['x'] * d)}){flat}", ""))
             if d:
                 made.append((labels, kept, r))
-                steps.append(Step(z, f"{r} @ {rows}", f"channels mixed for {len(run)} diagram(s)"))
+                if one_each:
+                    codes = ", ".join(f"{r} @ {phi}[{next(piece)}]" for _ in run)
+                    steps.append(Step(z, f"({codes},)", f"channels mixed, one matmul per diagram ({len(run)})"))
+                else:
+                    steps.append(Step(z, f"({r} @ {phi}[{next(piece)}]).split({width}, -1)",
+                                      f"channels mixed for {len(run)} diagram(s)"))
             else:
                 made.append(((), (), z))
             for g, s in enumerate(run):
@@ -370,12 +379,10 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
                 relabel = dict(zip(sigma[l:], labels))
                 through = [relabel.get(b) for b in dict.fromkeys(sigma[:l])]  # per output block: kept label or None
                 kept_pos = [kept.index(v) for v in through if v is not None]
-                expr = z if len(run) == 1 else f"{z}[..., {g * width}:{(g + 1) * width}]"
+                expr = f"{z}[{g}]"
                 perm = [0] + [1 + p for p in kept_pos] + [1 + len(kept)]
                 if perm != sorted(perm):
                     expr += f".permute({', '.join(map(str, perm))})"
-                if any(v is None for v in through):
-                    expr += "[:, " + ", ".join("None" if v is None else ":" for v in through) + ", :]"
                 shape = tuple(v is None for v in through)
                 groups.setdefault(restricted_growth(sigma[:l]), []).append((len(kept_pos), shape, len(steps), expr, d > 0))
                 steps.append(Step("", "", _describe(sigma, l, k, d)))
@@ -392,7 +399,7 @@ def _assemble(l: int, groups, width: int) -> tuple[Step, ...]:
     shape = "(x.shape[0], " + "n, " * l + f"{width})"
     terms = sorted(groups.get(finest, []))
     if terms:
-        total = " + ".join(e for *_, e, _ in terms)
+        total = _summed(terms)
         full = any(t == l and batched for t, *_, batched in terms)
         code = total if full else f"({total}).expand{shape}.contiguous()"
         steps.append(Step("y", code, "outputs with all indices distinct" if l else "the invariant output"))
@@ -410,13 +417,25 @@ def _assemble(l: int, groups, width: int) -> tuple[Step, ...]:
         source = ["B"] + sorted(set(tau)) + ["E"]
         perm = [source.index(v) for v in dims]
         terms = sorted(groups[tau])
-        total = " + ".join(e for *_, e, _ in terms)
-        total = f"({total})" if len(terms) > 1 else total
+        total = _summed(terms)
+        total = f"({total})" if " + " in total else total
         if perm != sorted(perm):
             total += f".permute({', '.join(map(str, perm))})"
         eq = ",".join(LETTERS[b] for b in tau)
         steps.append(Step("", f"{view}.add_({total})", f"outputs y[{eq}] (equal letters: equal indices)"))
     return tuple(steps)
+
+
+def _summed(terms) -> str:
+    """Terms of one output type summed: those broadcast the same way first (at their small
+    size), then the sums in increasing size, so that few full-size passes are made."""
+    parts = []
+    for (_, shape), same in itertools.groupby(sorted(terms), key=lambda term: term[:2]):
+        codes = [term[3] for term in same]
+        index = "[:, " + ", ".join("None" if b else ":" for b in shape) + ", :]" if any(shape) else ""
+        body = " + ".join(codes)
+        parts.append(f"({body}){index}" if index and len(codes) > 1 else body + index)
+    return " + ".join(parts)
 
 
 def tensor_record(layout: TensorLayout, patterns, spec_text: str, class_name: str) -> TensorRecord:
