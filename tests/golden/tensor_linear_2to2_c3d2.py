@@ -171,55 +171,55 @@ class LinearSymmetric2To2(nn.Module):
 
     def _structured(self, x, n):
         # Φ_σ = Σ_c f_c μ(P_c, σ) θ_c for the 15 diagrams of family W
-        phi_W = torch.einsum("skm,kxe->sxme", self.mix_W, self.weight).reshape(15, 3, 2)
+        phi_W = torch.einsum("skm,kxe->xsme", self.mix_W, self.weight).reshape(3, 30).split((2, 2, 6, 6, 6, 4, 4), 1)
         # the input itself
         r0 = x
-        # channels mixed for 2 diagram(s)
-        m0 = r0 @ phi_W[0:2].transpose(0, 1).reshape(3, 4)
+        # channels mixed, one matmul per diagram (2)
+        m0 = (r0 @ phi_W[0], r0 @ phi_W[1],)
         # y[a,b] += x[a,b]
         # y[a,b] += x[b,a]
         r1 = torch.einsum("zaax->zax", x)
         # channels mixed for 3 diagram(s)
-        m1 = r1 @ phi_W[2:5].transpose(0, 1).reshape(3, 6)
+        m1 = (r1 @ phi_W[2]).split(2, -1)
         # y[a,a] += x[a,a]
         # y[a,b] += x[a,a]
         # y[a,b] += x[b,b]
         # a sum of r0
-        r2 = torch.einsum("zabx->zax", r0)
+        r2 = r0.sum((2,))
         # channels mixed for 3 diagram(s)
-        m2 = r2 @ phi_W[5:8].transpose(0, 1).reshape(3, 6)
+        m2 = (r2 @ phi_W[3]).split(2, -1)
         # y[a,a] += Σ_b x[a,b]
         # y[a,b] += Σ_c x[a,c]
         # y[a,b] += Σ_c x[b,c]
         # a sum of r0
-        r3 = torch.einsum("zabx->zbx", r0)
+        r3 = r0.sum((1,))
         # channels mixed for 3 diagram(s)
-        m3 = r3 @ phi_W[8:11].transpose(0, 1).reshape(3, 6)
+        m3 = (r3 @ phi_W[4]).split(2, -1)
         # y[a,a] += Σ_b x[b,a]
         # y[a,b] += Σ_c x[c,a]
         # y[a,b] += Σ_c x[c,b]
         # a sum of r1
-        r4 = torch.einsum("zax->zx", r1)
+        r4 = r1.sum((1,))
         # channels mixed for 2 diagram(s)
-        m4 = r4 @ phi_W[11:13].transpose(0, 1).reshape(3, 4)
+        m4 = (r4 @ phi_W[5]).split(2, -1)
         # y[a,a] += Σ_b x[b,b]
         # y[a,b] += Σ_c x[c,c]
         # a sum of r2
-        r5 = torch.einsum("zax->zx", r2)
+        r5 = r2.sum((1,))
         # channels mixed for 2 diagram(s)
-        m5 = r5 @ phi_W[13:15].transpose(0, 1).reshape(3, 4)
+        m5 = (r5 @ phi_W[6]).split(2, -1)
         # y[a,a] += Σ_bc x[b,c]
         # y[a,b] += Σ_cd x[c,d]
         # Φ_σ = Σ_c f_c μ(P_c, σ) θ_c for the 2 diagrams of family C
-        phi_C = torch.einsum("skm,ke->sme", self.mix_C, self.bias).reshape(2, 1, 2)
+        phi_C = torch.einsum("skm,ke->sme", self.mix_C, self.bias).reshape(1, 4).split((4,), 1)
         # biases, one row per output equality type
-        m6 = phi_C[0:2].transpose(0, 1).reshape(1, 4)
+        m6 = phi_C[0].split(2, -1)
         # y[a,a] += 1
         # y[a,b] += 1
         # outputs with all indices distinct
-        y = m4[..., 2:4][:, None, None, :] + m5[..., 2:4][:, None, None, :] + m6[..., 2:4][:, None, None, :] + m1[..., 2:4][:, :, None, :] + m2[..., 2:4][:, :, None, :] + m3[..., 2:4][:, :, None, :] + m1[..., 4:6][:, None, :, :] + m2[..., 4:6][:, None, :, :] + m3[..., 4:6][:, None, :, :] + m0[..., 0:2] + m0[..., 2:4].permute(0, 2, 1, 3)
+        y = (m4[1] + m5[1] + m6[1])[:, None, None, :] + (m1[1] + m2[1] + m3[1])[:, :, None, :] + (m1[2] + m2[2] + m3[2])[:, None, :, :] + m0[0] + m0[1].permute(0, 2, 1, 3)
         # outputs y[a,a] (equal letters: equal indices)
-        y.diagonal(0, 1, 2).add_((m4[..., 0:2][:, None, :] + m5[..., 0:2][:, None, :] + m6[..., 0:2][:, None, :] + m1[..., 0:2] + m2[..., 0:2] + m3[..., 0:2]).permute(0, 2, 1))
+        y.diagonal(0, 1, 2).add_(((m4[0] + m5[0] + m6[0])[:, None, :] + m1[0] + m2[0] + m3[0]).permute(0, 2, 1))
         return y
 
     def _dense(self, x, n):
