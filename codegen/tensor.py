@@ -44,7 +44,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import linecache
 import math
+import sys
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -533,3 +536,17 @@ def render_record(record: TensorRecord) -> str:
 def render_tensor_source(spec: LayerSpec) -> str:
     """The generated module's source for a tensor-order S_n spec (pattern path)."""
     return render_record(build_tensor_record(derive(spec)))
+
+
+@functools.cache
+def compile_tensor_module(spec: LayerSpec) -> type:
+    """The generated class, compiled in-process under the name ``compile_module`` uses, with
+    its source registered for tracebacks and ``inspect.getsource``."""
+    name = f"invariant_generated_{spec.sha256[:16]}"
+    module = types.ModuleType(name)
+    module.__file__ = f"<invariant {spec.sha256[:16]}>"
+    source = render_tensor_source(spec)
+    linecache.cache[module.__file__] = (len(source), None, source.splitlines(True), module.__file__)
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own generated code
+    sys.modules[name] = module
+    return module.Layer

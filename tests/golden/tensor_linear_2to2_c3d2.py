@@ -97,6 +97,7 @@ class LinearSymmetric2To2(nn.Module):
     output_order = OUTPUT_ORDER
     in_channels = IN_CHANNELS
     out_channels = OUT_CHANNELS
+    width = WIDTH
     num_free = NUM_FREE
 
     def __init__(self, forward_impl="structured", n=None, init_gain=2.0, device=None, dtype=None):
