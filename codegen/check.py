@@ -7,10 +7,12 @@ check guarantees is that the *file cannot fool the verdict*:
 - the file's ``SPEC`` must hash to its ``SHA256`` and re-parse, canonically, with
   :meth:`invariant.LayerSpec.parse`; the group elements come from that spec through the
   library (:func:`invariant.equivariance.sampler`), never from the file's ``GENERATOR_PAIRS``;
-- every forward the module offers is measured: the default (structured where the module has
-  one), ``forward_impl="dense"``, ``backward="explicit"``, ``mode="projected"``, and the
-  weights from ``weights()`` evaluated by the checker's own formula
-  y_k = Σ W[k, i, j, ...] x_i x_j ... + Σ_i B[k, i] x_i + C[k]; all must agree;
+- every forward the module offers is measured: for vector layers the default (structured
+  where the module has one), ``forward_impl="dense"``, ``backward="explicit"``,
+  ``mode="projected"``, and the weights from ``weights()`` evaluated by the checker's own
+  formula y_k = Σ W[k, i, j, ...] x_i x_j ... + Σ_i B[k, i] x_i + C[k]; for tensor-template
+  layers (tensor orders or channels, any n) the structured and dense forwards at the spec's
+  n and at n + 1. Forwards at the same n must agree;
 - NaN or inf in any output fails;
 - a file that cannot be imported, constructed or run (an exception, ``SystemExit`` or
   ``KeyboardInterrupt`` at import, a raising constructor or forward, a wrong output shape or
@@ -263,6 +265,41 @@ def _forwards(module, spec, seed: int, device):
     return forwards
 
 
+def _tensor_forwards(module, spec, seed: int, device):
+    """The tensor template's forwards (structured, dense), at the spec's n and at n + 1 (they take any n)."""
+    import torch
+
+    layer = module.Layer
+    if not (isinstance(layer, type) and issubclass(layer, torch.nn.Module)):
+        raise _Failure(f"Layer is {type(layer).__name__}, not a torch.nn.Module class")
+    torch.manual_seed(seed)
+    options = {"dtype": torch.float64, "device": device}
+    structured = _guard("the constructor", layer, **options)
+    with torch.no_grad():
+        for p in structured.parameters():
+            p.copy_(torch.randn_like(p))
+    probes = {}
+    for at in (spec, spec.at_n(spec.n + 1)):
+        suffix = "" if at is spec else f" at n={at.n}"
+        dense = _guard(f"the constructor (dense{suffix})", layer, forward_impl="dense", n=at.n, **options)
+        _guard(f"load_state_dict (dense{suffix})", dense.load_state_dict, structured.state_dict())
+        probes.update({"default" + suffix: (structured, at), "dense" + suffix: (dense, at)})
+    return probes
+
+
+def _actions(spec):
+    """Input and output actions and the output's trailing shape, as the spec's template lays them out."""
+    from invariant.equivariance import VECTOR, TensorAction
+
+    from .tensor import uses_tensor_path
+
+    if not uses_tensor_path(spec):
+        return VECTOR, VECTOR, (spec.outputs,)
+    width = spec.out_channels * (spec.outputs if spec.output_order == 0 else 1)
+    return (TensorAction(spec.input_order, (spec.in_channels,)), TensorAction(spec.output_order, (width,)),
+            (spec.n,) * spec.output_order + (width,))
+
+
 def inspect_file(path: str, trials: int, seed: int, device: str) -> dict:
     """The checks themselves, run inside the checking process: a JSON-able report, or ``{"failure": line}``."""
     try:
@@ -281,23 +318,29 @@ def _inspect(path: str, trials: int, seed: int, device: str) -> dict:
 
     from invariant.testing import equivariance_error
 
+    from .tensor import uses_tensor_path
+
     if device == "cuda" and not torch.cuda.is_available():
         raise _Failure("--device cuda, but CUDA is not available here")
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else device.replace("auto", "cpu"))
-    forwards = _forwards(module, spec, seed, dev)
-    x = torch.from_numpy(np.random.default_rng(seed).standard_normal((_BATCH, spec.n))).to(dev)
-    outputs = {}
-    for name, f in forwards.items():
+    if uses_tensor_path(spec):
+        probes = _tensor_forwards(module, spec, seed, dev)
+    else:
+        probes = {name: (f, spec) for name, f in _forwards(module, spec, seed, dev).items()}
+    disagreement, results, references = 0.0, [], {}
+    for name, (f, at) in probes.items():
+        input_action, output_action, tail = _actions(at)
+        x = torch.from_numpy(np.random.default_rng(seed).standard_normal((_BATCH,) + input_action.shape(at.n))).to(dev)
         y = _guard(f"the {name} forward", f, x)
-        if not isinstance(y, torch.Tensor) or tuple(y.shape) != (_BATCH, spec.outputs) or y.dtype != torch.float64:
+        expected = (_BATCH,) + tail
+        if not isinstance(y, torch.Tensor) or tuple(y.shape) != expected or y.dtype != torch.float64:
             got = f"{tuple(y.shape)} {y.dtype}" if isinstance(y, torch.Tensor) else type(y).__name__
-            raise _Failure(f"the {name} forward returned {got}; the spec needs shape {(_BATCH, spec.outputs)} float64")
-        outputs[name] = y.detach()
-    reference = outputs["default"]
-    disagreement = float(torch.stack([(y - reference).abs().max() for y in outputs.values()]).max())  # NaN stays NaN
-    results = []
-    for name, f in forwards.items():
-        m = _guard(f"the {name} forward", equivariance_error, f, spec, trials=trials, batch=_BATCH, seed=seed)
+            raise _Failure(f"the {name} forward returned {got}; the spec needs shape {expected} float64")
+        reference = references.setdefault(at.n, y.detach())
+        gap = float((y.detach() - reference).abs().max())
+        disagreement = math.nan if math.isnan(gap) or math.isnan(disagreement) else max(disagreement, gap)
+        m = _guard(f"the {name} forward", equivariance_error, f, at, trials=trials, batch=_BATCH, seed=seed,
+                   input_action=input_action, output_action=output_action)
         results.append(dict(name=name, error=m.error, scale=m.scale, finite=m.finite))
     return dict(spec=str(spec), forwards=results, disagreement=disagreement)
 

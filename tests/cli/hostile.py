@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 from codegen import render_source
-from invariant import LayerSpec
+from codegen.tensor import build_tensor_record, render_record
+from invariant import LayerSpec, derive
 
 #: quadratic, S_4, with bias: weights by index patterns (TABLE_W) and a power-sum forward.
 BASE = LayerSpec.build(layer="quadratic", n=4, with_bias=True)
@@ -73,4 +74,11 @@ def write(directory: Path, kind: str) -> Path:
         assert kind == "ok", kind
     path = directory / f"{kind}.py"
     path.write_text(source)
+    return path
+
+
+def write_tensor(directory: Path, spec: LayerSpec) -> Path:
+    """Write the tensor-template module of ``spec`` (tensor orders or channels, S_n)."""
+    path = directory / "tensor.py"
+    path.write_text(render_record(build_tensor_record(derive(spec))))
     return path

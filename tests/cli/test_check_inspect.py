@@ -13,7 +13,7 @@ import pytest
 
 import hostile
 from codegen.check import inspect_file, verdict
-from invariant import InvariantError
+from invariant import InvariantError, LayerSpec
 
 ROWS = [
     ("ok", "ok", "(ok, tol 1e-10"),
@@ -67,3 +67,19 @@ def test_nan_is_never_a_small_error(tmp_path):
     path = str(hostile.write(tmp_path, "nan"))
     result = verdict(path, inspect_file(path, trials=3, seed=0, device="cpu"), 3, 1e-10)
     assert math.isnan(result.max_error) and not result.ok
+
+
+TENSOR_SPECS = [
+    dict(layer="linear", n=4, input_order=2, output_order=2, in_channels=2, out_channels=3),
+    dict(layer="quadratic", n=4, input_order=2, output="trivial", outputs=2, out_channels=3),
+    dict(layer="quadratic", n=4, in_channels=2, with_bias=True),
+]
+
+
+@pytest.mark.parametrize("kwargs", TENSOR_SPECS, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()))
+def test_tensor_template_files_are_checked_at_their_n_and_at_n_plus_1(kwargs, tmp_path):
+    """Tensor layers (any n, channels last): structured and dense forwards at n and n + 1, group from the spec."""
+    path = str(hostile.write_tensor(tmp_path, LayerSpec(**kwargs)))
+    result = verdict(path, inspect_file(path, trials=3, seed=0, device="cpu"), 3, 1e-10)
+    assert [f.name for f in result.forwards] == ["default", "dense", "default at n=5", "dense at n=5"]
+    assert result.ok, result.report()
