@@ -11,7 +11,7 @@ homomorphisms by construction:
 
 A rule given by hand (``custom``: one output image per input generator) and the source note's
 folded rule on transpositions are only rules on generators; :meth:`OutputAction.check` proves
-or refutes that they extend to a homomorphism (see :mod:`invariant.checks`).
+or refutes that they extend to a homomorphism (:func:`invariant.checks.check_action`).
 
 >>> from invariant.problem import lower
 >>> from invariant.spec import LayerSpec
@@ -35,7 +35,6 @@ from .perms import Perm, compose, cycles, fixed_points, format_cycles, identity,
 if TYPE_CHECKING:
     import numpy as np
 
-    from .checks import ActionCheck
 
 #: The output permutations of the standard rules are built up to this many outputs.
 MAX_MATERIALIZED_OUTPUTS = 1 << 22
@@ -126,12 +125,6 @@ class OutputAction:
     def sample(self, rng: "np.random.Generator", max_length: int = 40) -> GeneratorPair:
         """A random element (g, π, s) of ⟨(g_i, ρ_i)⟩: a random word of random length."""
         return random_word(self.pairs, self.group.n, self.outputs, rng, max_length)
-
-    def check(self) -> "ActionCheck":
-        """Proof that ρ is a homomorphism, or a witness that it is not."""
-        from .checks import check_action
-
-        return check_action(self)
 
 
 def random_word(pairs, n: int, outputs: int, rng: "np.random.Generator", max_length: int = 40) -> GeneratorPair:

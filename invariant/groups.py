@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Iterator
 
 from .errors import InvariantError
 from .perms import Perm, format_generators, identity, sign
-from .spec import GROUP_NAMES
 
 if TYPE_CHECKING:
     from sympy.combinatorics import PermutationGroup
@@ -323,6 +322,9 @@ _MAKERS = {
     "dihedral": _dihedral_gens,
     "hyperoctahedral": _hyperoctahedral_gens,
 }
+
+#: The named families, in the order the CLI lists them.
+GROUP_NAMES: tuple[str, ...] = tuple(_MAKERS)
 
 #: One line each for ``invariant groups``: what the family is.
 DESCRIPTIONS = {

@@ -163,7 +163,8 @@ class PatternTying(Tying):
         p, lay = self.patterns[c], self.layout
         b = num_blocks(p.blocks)
         found: set[int] = set()
-        for values in itertools.combinations(range(lay.n), b):
+        # Value sets in lex order; the first `limit` members need no value beyond b + limit.
+        for values in itertools.combinations(range(min(lay.n, b + limit)), b):
             for perm in itertools.permutations(values):
                 for q in p.orbit:
                     slots = [perm[x] for x in q]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from .errors import InvariantError
+from .groups import GROUP_NAMES, named
 from .perms import Perm, format_generators, is_permutation, parse_generators
 
 Layer = Literal["linear", "quadratic", "cubic", "folded-linear", "folded-quadratic"]
@@ -31,7 +32,6 @@ Output = Literal["permutation", "trivial", "sign", "folded"]
 Param = Literal["triangular", "full"]
 
 LAYERS: tuple[str, ...] = get_args(Layer)
-GROUP_NAMES: tuple[str, ...] = get_args(GroupName)
 OUTPUTS: tuple[str, ...] = get_args(Output)
 PARAMS: tuple[str, ...] = get_args(Param)
 
@@ -114,8 +114,6 @@ class LayerSpec:
                 raise InvariantError(f"unknown group {group!r}; choose one of {', '.join(GROUP_NAMES)}")
             self._set("group", group)
             self._set("generators", ())
-            from .groups import named
-
             named(group, self.n)  # the family's own conditions on n (dihedral n >= 3, ...)
             return
         if self.n > MAX_CUSTOM_N:
@@ -132,8 +130,6 @@ class LayerSpec:
             _check_int("output_order", self.output_order, low=0)
         if out_gens is not None and out_gens != ():
             output = "custom"
-            from .groups import named
-
             count = len(self.generators) if self.group == "custom" else named(self.group, self.n).num_generators
             given = len(out_gens) if not isinstance(out_gens, str) else len(out_gens.split(";"))
             if given != count:

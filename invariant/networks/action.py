@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from ..checks import check_action
 from ..errors import InvariantError
 from ..perms import Perm, fixed_points
+from ..problem import lower
 from .spec import VarietySpec
 
 
@@ -46,26 +48,12 @@ class NetworkAction:
 def network_action(spec: VarietySpec) -> NetworkAction:
     """Lower the network's one-layer spec and keep what the variety needs."""
     base = spec.layer_spec
-    try:  # the compiler's lowering (one place that builds the group and the action)
-        from ..problem import lower  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - older trees without invariant.problem
-        lower = None
-    if lower is not None:
-        problem = lower(base)
-        pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in problem.action.pairs)
-        check = problem.action.check()
-        group = problem.group
-        classes = tuple((tuple(rep), int(mult)) for rep, mult in group.class_weights())
-        order = int(group.order)
-    else:
-        from ..actions import generator_pairs
-        from ..checks import check_action
-
-        pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in generator_pairs(base))
-        check = check_action(base)
-        group = base.input_group
-        classes = tuple((tuple(rep), int(mult)) for rep, mult in group.class_weights())
-        order = int(group.order)
+    problem = lower(base)  # the compiler's lowering: the one place that builds the group and the action
+    pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in problem.action.pairs)
+    check = check_action(problem.action)
+    group = problem.group
+    classes = tuple((tuple(rep), int(mult)) for rep, mult in group.class_weights())
+    order = int(group.order)
     if sum(m for _, m in classes) != order:
         raise AssertionError("class multiplicities must add up to |G|")
     family = "symmetric" if order == _factorial(spec.n) else base.group

@@ -20,13 +20,90 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_front_end_never_imports_codegen_and_only_testing_imports_torch():
+#: The compiler's modules from the bottom up; a module may import only modules below it.
+LAYERS = [
+    ["errors"],
+    ["perms", "partitions", "files"],
+    ["groups"],
+    ["spec"],
+    ["layout"],
+    ["actions"],
+    ["problem"],
+    ["components", "tying", "checks"],
+    ["characters"],
+    ["polynomials"],
+    ["matching", "solve", "orbits", "patterns"],
+    ["solution"],
+    ["api"],
+    ["numeric", "equivariance", "report"],
+    ["testing", "cli"],
+    ["__main__", "__init__"],
+]
+RANK = {name: r for r, names in enumerate(LAYERS) for name in names}
+
+
+def relative_imports(path: Path) -> set[str]:
+    """The sibling modules a module imports (``from .x import``, ``from . import x``)."""
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                names.add(node.module.split(".")[0])
+            else:
+                names.update(a.name for a in node.names)
+    return names
+
+
+def test_the_spec_literal_names_the_group_families():
+    from typing import get_args
+
+    from invariant.groups import GROUP_NAMES
+    from invariant.spec import GroupName
+
+    assert get_args(GroupName) == GROUP_NAMES
+
+
+def test_every_compiler_module_has_a_layer():
+    modules = {p.stem for p in (ROOT / "invariant").glob("*.py")}
+    assert modules == set(RANK), modules ^ set(RANK)
+
+
+def test_imports_point_downward():
     for path in (ROOT / "invariant").glob("*.py"):
-        mods = imported_modules(path)
-        if path.name not in FACADES:
-            assert "codegen" not in mods, path.name
-        if path.name not in ("testing.py", "antisym.py", "localization.py", "parity.py", "jacobian.py", "runtime.py"):
-            assert "torch" not in mods, path.name
+        here = RANK[path.stem]
+        for name in relative_imports(path) - {"notes", "networks"}:
+            if name == "__version__":
+                continue
+            assert RANK[name] < here or (path.stem == "__init__"), f"{path.stem} imports {name} (layer {RANK[name]} >= {here})"
+        if path.stem not in ("cli", "__init__"):
+            assert "codegen" not in imported_modules(path), path.name
+        if path.stem != "testing":
+            assert "torch" not in imported_modules(path), path.name
+
+
+def test_the_notes_use_only_the_public_api():
+    internals = {name for name in RANK if name not in ("errors", "files", "__init__")}
+    for path in (ROOT / "invariant" / "notes").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("invariant."):
+                part = node.module.split(".")[1]
+                assert part not in internals, f"notes/{path.name} imports invariant.{part}"
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                assert (node.module or "").split(".")[0] not in internals, f"notes/{path.name} imports a compiler internal"
+    for path in (ROOT / "invariant").glob("*.py"):
+        assert "notes" not in relative_imports(path) and "invariant.notes" not in path.read_text(), path.name
+
+
+def test_importing_the_package_and_the_cli_loads_nothing_heavy():
+    code = (
+        "import sys, invariant, invariant.cli; "
+        "heavy = [m for m in ('sympy', 'numpy', 'scipy', 'networkx', 'matplotlib', 'torch') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_emit_does_not_import_torch(tmp_path):
