@@ -3,7 +3,8 @@
 - A regular file, or a path that does not exist yet, is written **atomically**: a
   temporary file with a short name in the same directory, then a rename. A new file gets
   the mode a plain ``open()`` would give (0666 minus the umask); an overwritten file keeps
-  its mode.
+  its mode (and, when root writes, its owner). A file with several hard links is replaced
+  under the name written; its other names keep the old content.
 - A **symlink** is followed: the file it points to is written, the link stays a link.
 - A **character device or a pipe** (``/dev/null``, a terminal), and anything reached through
   an open descriptor (``/dev/stdout``, ``/dev/fd/N``), is written directly, as a plain
@@ -52,6 +53,7 @@ class _Plan:
     direct: bool
     mode: int | None
     descriptor: int | None = None
+    owner: tuple[int, int] | None = None
 
 
 def _error(shown: str, reason: str) -> InvariantError:
@@ -94,7 +96,9 @@ def _plan(path: str | os.PathLike) -> _Plan:
         raise _error(shown, "permission denied")
     if len(os.fsencode(target.name)) > os.pathconf(target.parent, "PC_NAME_MAX"):
         raise _error(shown, "file name too long")
-    return _Plan(shown, target, False, None if st is None else stat.S_IMODE(st.st_mode))
+    if st is None:
+        return _Plan(shown, target, False, None)
+    return _Plan(shown, target, False, stat.S_IMODE(st.st_mode), owner=(st.st_uid, st.st_gid))
 
 
 def _descriptor(path: str) -> int | None:
@@ -162,6 +166,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        if plan.owner is not None and os.geteuid() == 0:  # root keeps the file its owner's, as open() would
+            os.chown(tmp, *plan.owner)
         if plan.mode is not None:
             os.chmod(tmp, plan.mode)
         os.replace(tmp, plan.target)

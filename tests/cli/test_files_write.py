@@ -56,6 +56,16 @@ def test_an_overwritten_file_keeps_its_mode(tmp_path, umask, mode):
     assert target.read_text() == "new" and stat.S_IMODE(target.stat().st_mode) == mode
 
 
+def test_an_overwritten_file_keeps_its_owner(tmp_path):
+    target = tmp_path / "owned.txt"
+    target.write_text("old")
+    if os.geteuid() == 0:  # only root can give a file away; root's rewrite must not take it back
+        os.chown(target, 1234, 4321)
+    owner = (target.stat().st_uid, target.stat().st_gid)
+    write_atomic(target, "new")
+    assert (target.stat().st_uid, target.stat().st_gid) == owner and target.read_text() == "new"
+
+
 def test_a_symlink_is_followed_and_kept(tmp_path):
     real = tmp_path / "real.txt"
     real.write_text("old")
