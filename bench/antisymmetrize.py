@@ -6,7 +6,7 @@ itertools loop over permutations (numpy per permutation, vectorized over batch a
 and a vectorized-numpy version (all n! permuted inputs through one matmul, chunked).
 Not a test; prints a markdown table.
 
-    python bench/antisymmetrize.py [--sizes 6 7 8 9 10] [--batch 8] [--neurons 10]
+    python bench/antisymmetrize.py [--sizes 6 7 8 9 10] [--batch 8] [--neurons 10] [--threads N]
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import time
 import numpy as np
 import torch
 
+from invariant.errors import InvariantError
 from invariant.notes.antisym import antisymmetrize
+from invariant.notes.runtime import THREADS_HELP, configure_threads
 
 
 def itertools_af(x, w, a, limit):
@@ -62,11 +64,16 @@ def main():
     parser.add_argument("--d", type=int, default=3, help="particle dimension")
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="device for the kernel")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per method (the best is reported)")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     args = parser.parse_args()
+    try:
+        threads = configure_threads(args.threads)
+    except InvariantError as exc:
+        parser.error(str(exc))
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     rng = np.random.default_rng(0)
-    print(f"batch {args.batch}, m = {args.neurons}, d = {args.d}, float32, best of {args.repeats} per method; "
-          "rates in million terms·neurons per second")
+    print(f"batch {args.batch}, m = {args.neurons}, d = {args.d}, float32, {threads} threads, best of {args.repeats} "
+          "per method; rates in million terms·neurons per second")
     print()
     print("| n | n! | kernel (cpp) | kernel (torch) | itertools | cpp / itertools | vectorized numpy | cpp / numpy |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -12,11 +12,12 @@ Sections (each claim of the note next to our figure in DIR/report.md):
    of radius √(nd).
 5. Beyond the note: a determinant ansatz Σ_k a_k det[τ(w_{k,j}·x_i)] of the same width.
 
-    python examples/antisymmetric.py [--quick] [--seed 0] [--device auto] --out DIR
+    python examples/antisymmetric.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
     torchrun --nproc-per-node 2 examples/antisymmetric.py --quick --out DIR   # sharded Af
 
 Under torchrun every exact sum is sharded over the ranks (gloo on CPU, nccl on GPU); all ranks
-draw the same samples from the seed, and rank 0 writes the files.
+draw the same samples from the seed, and rank 0 writes the files. DIR/results.json depends only on
+the seed and the options (byte for byte); wall-clock times go to DIR/timings.json.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from scipy import stats
-from tqdm import tqdm
 
 from invariant.notes.antisym import ACTIVATIONS, antisymmetrize_distributed
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+                                     plural, save_figure)
 
 
 def he_network(gen, n, d, m, device, dtype=torch.float64):
@@ -61,7 +62,7 @@ def f_values(x, w, a, activation):
 def af_batched(x, w, a, activation, chunk, desc=None):
     out = []
     steps = range(0, len(x), chunk)
-    for s in tqdm(steps, desc=desc, leave=False, disable=desc is None or not sys.stderr.isatty()):
+    for s in progress(steps, desc=desc or "", enabled=desc is not None):
         out.append(antisymmetrize_distributed(x[s : s + chunk], w, a, activation))
     return torch.cat(out)
 
@@ -76,7 +77,7 @@ def min_distance(x):
 def section_corr(cfg, gen, device):
     n, d, m = 5, 3, 1000
     corrs, first = [], None
-    for _ in tqdm(range(cfg["networks_corr"]), desc="1 corr(δ², Af²)", disable=not sys.stderr.isatty()):
+    for _ in progress(range(cfg["networks_corr"]), desc="1 corr(δ², Af²)"):
         w, a = he_network(gen, n, d, m, device)
         x = sample_x(gen, cfg["samples_corr"], n, d, "unit", device)
         af = af_batched(x, w, a, "relu", 64)
@@ -97,7 +98,7 @@ def section_resampling(cfg, gen, device):
         x = sample_x(gen, cfg["samples_rs"], n, d, "gaussian", device)
         af = af_batched(x, w, a, activation, 16, desc=f"2 Af {activation}")
         rs = []
-        for _ in tqdm(range(cfg["samples_rs"]), desc=f"2 RS {activation}", leave=False, disable=not sys.stderr.isatty()):
+        for _ in progress(range(cfg["samples_rs"]), desc=f"2 RS {activation}"):
             xhat = sample_x(gen, nfact, n, d, "gaussian", device)
             signs = torch.randint(0, 2, (nfact,), generator=gen).to(device, torch.float64) * 2 - 1
             rs.append(float(f_values(xhat, w, a, activation) @ signs))
@@ -119,7 +120,7 @@ def section_variance(cfg, gen, device):
     d, m = 3, 10
     rows = []
     for kind in ("gaussian", "sphere"):
-        for n in tqdm(range(2, cfg["max_n"] + 1), desc=f"4 variance vs n ({kind})", disable=not sys.stderr.isatty()):
+        for n in progress(range(2, cfg["max_n"] + 1), desc=f"4 variance vs n ({kind})"):
             samples = cfg["samples_var"](n)
             vf, vaf = [], []
             for _ in range(cfg["networks_var"]):
@@ -140,8 +141,9 @@ def determinant_ansatz(x, w, a):
 
 
 def section_determinant(cfg, gen, device):
+    """Rows per n (variances, antisymmetry check) and, apart, the seconds per input of both forms."""
     d, m = 3, 10
-    rows = []
+    rows, times = [], []
     for n in range(2, cfg["max_n"] + 1):
         w, a = he_network(gen, n, d, m, device)
         x = sample_x(gen, cfg["samples_var"](n), n, d, "gaussian", device)
@@ -154,9 +156,9 @@ def section_determinant(cfg, gen, device):
         perm = torch.randperm(n, generator=gen)
         sign = (-1) ** sum(1 for i in range(n) for j in range(i + 1, n) if perm[i] > perm[j])
         check = float((determinant_ansatz(x[:, perm], w, a) - sign * det).abs().max())
-        rows.append({"n": n, "var_det": float(det.var()), "var_Af": float(af.var()),
-                     "seconds_per_input_det": t_det, "seconds_per_input_Af": t_af, "antisymmetry_error_det": check})
-    return rows
+        rows.append({"n": n, "var_det": float(det.var()), "var_Af": float(af.var()), "antisymmetry_error_det": check})
+        times.append({"n": n, "seconds_per_input_det": t_det, "seconds_per_input_Af": t_af})
+    return rows, times
 
 
 def figures(out: Path, corr_scatter, hists, variance, det_rows):
@@ -170,8 +172,7 @@ def figures(out: Path, corr_scatter, hists, variance, det_rows):
     ax.set_xlabel("δ²(X)")
     ax.set_ylabel("Af²(X)")
     ax.set_title("Figure 1: n=5, d=3, m=1000, X on the unit sphere")
-    fig.savefig(out / "fig1_delta2_vs_af2.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "fig1_delta2_vs_af2.png", dpi=110, bbox_inches="tight")
     for name, act in (("fig2_sin_af_vs_rs.png", "sin100"), ("fig5_relu_af_vs_rs.png", "relu")):
         afn, rs, _ = hists[act]
         fig, ax = plt.subplots(figsize=(5, 4))
@@ -179,15 +180,17 @@ def figures(out: Path, corr_scatter, hists, variance, det_rows):
         ax.hist(afn, bins=bins, alpha=0.6, label="Af(X)", color="tab:blue", density=True)
         ax.hist(rs, bins=bins, alpha=0.6, label="RS (resampled)", color="tab:red", density=True)
         ax.legend()
+        ax.set_xlabel("value of Af(X), and of RS for the resampled sum")
+        ax.set_ylabel("density")
         ax.set_title(f"{act}: Af vs resampled, n=8")
-        fig.savefig(out / name, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, out / name, dpi=110, bbox_inches="tight")
     for name, act in (("fig3_sin_f.png", "sin100"), ("fig4_relu_f.png", "relu")):
         fig, ax = plt.subplots(figsize=(5, 4))
         ax.hist(hists[act][2], bins=50, density=True)
+        ax.set_xlabel("f(X)")
+        ax.set_ylabel("density")
         ax.set_title(f"distribution of f(X), {act}")
-        fig.savefig(out / name, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, out / name, dpi=110, bbox_inches="tight")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for kind, style in (("gaussian", "o-"), ("sphere", "s--")):
         rows = [r for r in variance if r["input"] == kind]
@@ -202,21 +205,24 @@ def figures(out: Path, corr_scatter, hists, variance, det_rows):
     ax1.set_title("Figure 6: Var f(X) under He scaling")
     ax1.legend()
     ax2.set_xlabel("n")
+    ax2.set_ylabel("natural log (median over networks)")
     ax2.set_title("Figure 7: log Var Af(X) vs log n!")
     ax2.legend(fontsize=8)
-    fig.savefig(out / "fig6_7_variance_vs_n.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    fig.tight_layout()
+    save_figure(fig, out / "fig6_7_variance_vs_n.png", dpi=110, bbox_inches="tight")
 
 
-def report(results) -> str:
-    c, r, v, det = results["corr_delta2_Af2"], results["resampling"], results["variance_vs_n"], results["determinant"]
+def report(results, timings) -> str:
+    c, r, v = results["corr_delta2_Af2"], results["resampling"], results["variance_vs_n"]
+    per_n = {t["n"]: t for t in timings["determinant"]}
+    det = [{**row, **per_n[row["n"]]} for row in results["determinant"]]
     g = [x for x in v if x["input"] == "gaussian"]
     slope = np.polyfit([x["log_n_factorial"] for x in g[2:]], [math.log(x["var_Af"]) for x in g[2:]], 1)[0] if len(g) > 3 else float("nan")
     var_f_list = ", ".join(f"{x['var_f']:.2f}" for x in g)
     lines = [
         "# Antisymmetrization experiment (note 000)", "",
         f"Run: {'quick' if results['quick'] else 'full'}, seed {results['seed']}, device {results['device']}, "
-        f"{results['seconds']:.0f} s. Af is exact (all n! terms).", "",
+        f"{timings['seconds']:.0f} s with {plural(timings['threads'], 'thread')}. Af is exact (all n! terms).", "",
         "| note's claim | our measurement | agreement |", "|---|---|---|",
         f"| corr(δ², Af²) ≈ 0.3 (d=3, n=5, m=1000, unit sphere) | {c['mean']:.3f} ± {c['std']:.3f} over "
         f"{len(c['values'])} networks, {c['samples']} points each | "
@@ -280,9 +286,11 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="reduced sample counts, n up to 7 (under 2 minutes on CPU)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args(argv)
     try:
+        threads = configure_threads(args.threads)
         device = resolve_device(args.device)
         out = prepare_directory(args.out)
         if args.quick:
@@ -298,21 +306,23 @@ def main(argv=None) -> int:
         corr, scatter = section_corr(cfg, gen, device)
         resampling, hists = section_resampling(cfg, gen, device)
         variance = section_variance(cfg, gen, device)
-        det = section_determinant(cfg, gen, device)
+        det, det_times = section_determinant(cfg, gen, device)
         results = {"quick": args.quick, "seed": args.seed, "device": device,
                    "corr_delta2_Af2": corr, "resampling": resampling,
                    "var_ratio_sin": resampling["sin100"]["var_ratio"], "var_ratio_relu": resampling["relu"]["var_ratio"],
                    "variance_vs_n": variance, "determinant": det}
-        results["seconds"] = time.perf_counter() - start
+        timings = {"seconds": time.perf_counter() - start, "threads": threads, "determinant": det_times}
         if rank != 0:
             return 0
         figures(out, scatter, hists, variance, det)
-        write_atomic(out / "report.md", report(results))
+        write_atomic(out / "report.md", report(results, timings))
         write_atomic(out / "results.json", json.dumps(results, indent=2))
-    except InvariantError as exc:
+        write_atomic(out / "timings.json", json.dumps(timings, indent=2))
+    except (InvariantError, OSError) as exc:
         print(f"antisymmetric: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and 6 figures in {results['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 6 figures "
+          f"in {timings['seconds']:.0f} s")
     return 0
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from invariant import LayerSpec, derive
 from invariant.equivariance import equivariance_error, sampler
-from invariant.numeric import dense_weights, evaluate
+from invariant.numeric import evaluate
 from invariant.report import class_grid
 
 
@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     print("1. The note's procedure (naive mode): classes of W (rows: outputs 0..2, columns: inputs 0..5)")
     for row in [class_grid(naive, k)[0] for k in range(3)]:
         print("   " + " ".join(f"{c:>2}" for c in row))
-    w = dense_weights(naive, rng.standard_normal(naive.num_free)).reshape(3, 6)
+    w = (naive.basis() @ rng.standard_normal(naive.num_free)).reshape(3, 6)
     x = rng.standard_normal(6)
     swapped = x[[3, 1, 2, 0, 4, 5]]  # the transposition (0 3), which the rule maps to the identity
     print("\n2. That pattern on numbers: swap x_0 and x_3; the folded rule says y must not change.")
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     print(f"   is a representation: {forced.action.is_representation}; witness: {forced.action.witness}")
     print(f"   what the rule forces anyway: {forced.num_classes} class (W = c·11ᵀ), "
           f"character formula over ⟨(g, ρ(g))⟩: {forced.dimension.character_formula}")
-    wf = dense_weights(forced, rng.standard_normal(forced.num_free))
+    wf = forced.basis() @ rng.standard_normal(forced.num_free)
     print(f"   numeric check of that answer: {equivariance_error(partial(evaluate, forced.spec, wf), sampler(forced.spec), rng, trials=10).error:.1e}")
 
     good = derive(LayerSpec.build(layer="folded-linear", n=6, group="hyperoctahedral"))
@@ -64,7 +64,7 @@ def main(argv=None) -> int:
           f"({good.action.proof}):")
     for k in range(3):
         print("   " + " ".join(f"{c:>2}" for c in class_grid(good, k)[0]))
-    wg = dense_weights(good, rng.standard_normal(good.num_free))
+    wg = good.basis() @ rng.standard_normal(good.num_free)
     print(f"   {good.num_free} free parameters, character formula {good.dimension.character_formula}; "
           f"equivariance error of random tied weights: {equivariance_error(partial(evaluate, good.spec, wg), sampler(good.spec), rng, trials=10).error:.1e}, "
           f"of untied random weights: {equivariance_error(partial(evaluate, good.spec, rng.standard_normal(18)), sampler(good.spec), rng, trials=10).error:.2f}")

@@ -13,7 +13,10 @@ Sections (DIR/report.md sets each claim of the note beside our figure):
   fig4  beyond the note: networks of the S_n-equivariant layers W = αI + β11ᵀ derived by invariant
   fig5  where finite width shows: ReLU at the deepest table depth, widths 50 to 400 and N
 
-    python examples/jacobian.py [--quick] [--seed 0] [--device auto] --out DIR
+    python examples/jacobian.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
+
+DIR/results.json depends only on the seed and the options (byte for byte); wall-clock times go
+to DIR/timings.json.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+                                     plural, save_figure)
 
 SPECTRA = (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"), ("erf", "orthogonal"))
 TABLE = tuple((a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal"))
@@ -92,7 +95,7 @@ def measure_table(width, depths, q_star, networks, inputs, gen, device):
     """
     rows = {(a, w): (*critical(a, q_star if a in ("hard_tanh", "erf") else 1.0),
                      {L: {"mean": [], "variance": [], "eigenvalues": []} for L in depths}) for a, w in TABLE}
-    for _ in range(networks):
+    for _ in progress(range(networks), desc="table (networks)"):
         for weights in ("gaussian", "orthogonal"):
             base = J.random_layers(weights, width, max(depths), 1.0, 1.0, gen, device)
             for (act, kind), (sw, sb, q, per_depth) in rows.items():
@@ -121,7 +124,7 @@ def width_scan(widths, depth, networks, gen, device):
     """ReLU at criticality, both weight kinds, fixed depth: table rows at each width (finite-N bias vs L/N)."""
     sw, sb, q = critical("relu", 1.0)
     rows = []
-    for width in tqdm(widths, desc="width scan", disable=not sys.stderr.isatty()):
+    for width in progress(widths, desc="width scan"):
         for weights in ("gaussian", "orthogonal"):
             per = measure_at("relu", weights, width, [depth], sw, sb, q, networks, 1, gen, device)
             rows += table_rows("relu", weights, width, sw, sb, q, per)
@@ -143,11 +146,11 @@ def phase_diagram(out_points=(36, 26)):
 def equivariant_section(n, depth, gen):
     """Deep linear / tanh networks of the S_n-equivariant layers derived by invariant."""
     import invariant
-    from invariant.numeric import dense_weights
 
     spec = invariant.LayerSpec.build(layer="linear", n=n, group="symmetric")
     sol = invariant.derive(spec)
-    basis = [torch.tensor(dense_weights(sol, np.eye(sol.num_free)[p])).reshape(n, n) for p in range(sol.num_free)]
+    dense = torch.from_numpy(sol.basis())  # W = B θ, weights W[k,i] in row-major order
+    basis = [dense[:, p].reshape(n, n) for p in range(sol.num_free)]
     eye, ones = torch.eye(n, dtype=torch.float64), torch.ones(n, n, dtype=torch.float64)
     # Which basis vector is I and which is 11ᵀ - I (the derived classes: diagonal, off-diagonal)
     diag = [float(b.diagonal().sum()) > 0 for b in basis]
@@ -211,8 +214,7 @@ def figures(out, res, spectra, densities):
     ax.set_title("tanh: q* (colour), χ = 1 (white contour); left: ordered, right: chaotic")
     ax.legend(loc="upper left")
     fig.colorbar(im, label="q*")
-    fig.savefig(out / "fig1_phase_diagram.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "fig1_phase_diagram.png", dpi=100, bbox_inches="tight")
 
     depths = res["config"]["spectrum_depths"]
     fig, axes = plt.subplots(1, len(SPECTRA), figsize=(4.2 * len(SPECTRA), 3.8))
@@ -230,8 +232,7 @@ def figures(out, res, spectra, densities):
     axes[0].legend(fontsize=7)
     axes[0].set_ylabel("density (histogram: measured; dashed: theory)")
     fig.tight_layout()
-    fig.savefig(out / "fig2_spectra.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, out / "fig2_spectra.png", dpi=100)
 
     fig, axes = plt.subplots(2, 4, figsize=(15, 6))
     gen = np.random.default_rng(0)
@@ -244,24 +245,29 @@ def figures(out, res, spectra, densities):
             axes[0, col].plot(h, np.exp(-h * h / (2 * q)) / math.sqrt(2 * math.pi * q), lw=0.8, label=f"q* = {q}")
             axes[1, col].hist(a.dphi(z), bins=50, range=(0, 1.05), density=True, histtype="step", label=f"q* = {q}")
         axes[0, col].set_title(act)
+        axes[0, col].set_xlabel("h")
         axes[1, col].set_xlabel("φ'(h)")
+    axes[0, 0].set_ylabel("φ(h) (black); density of h ~ N(0, q*)")
+    axes[1, 0].set_ylabel("density of φ'(h), h ~ N(0, q*)")
     axes[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "fig3_phi_prime.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, out / "fig3_phi_prime.png", dpi=100)
 
     rows = res["equivariant"]["rows"]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    labels = [f"{r['init'][:28]}\n{r['activation']}" for r in rows]
-    ax.bar(np.arange(len(rows)) - 0.2, [math.log10(max(r["sigma_perp"], 1e-300)) for r in rows], 0.4, label="σ on 1⊥ (n-1 times)")
-    ax.bar(np.arange(len(rows)) + 0.2, [math.log10(max(r["sigma_ones"], 1e-300)) for r in rows], 0.4, label="σ on 1")
-    ax.set_xticks(range(len(rows)), labels, fontsize=6)
-    ax.set_ylabel("log10 singular value")
-    ax.set_title(f"S_n-equivariant nets, L = {rows[0]['L']}, n = {rows[0]['n']} (symmetric input)")
+    short = {"module default init": "module's default init", "critical: α = 1, β = -2/n (Householder)":
+             "Householder: α = 1, β = -2/n", "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    positions = np.arange(len(rows))
+    ax.barh(positions - 0.2, [math.log10(max(r["sigma_perp"], 1e-300)) for r in rows], 0.4, label="σ on 1⊥ (n-1 times)")
+    ax.barh(positions + 0.2, [math.log10(max(r["sigma_ones"], 1e-300)) for r in rows], 0.4, label="σ on 1")
+    ax.set_yticks(positions, [f"{short.get(r['init'], r['init'])}, {r['activation']}" for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("log10 singular value of J")
+    ax.set_ylabel("initialization, activation")
+    ax.set_title(f"S_n-equivariant nets, L = {rows[0]['L']}, n = {rows[0]['n']} (symmetric input)", fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "fig4_equivariant.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, out / "fig4_equivariant.png", dpi=100, bbox_inches="tight")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     ticks = sorted({r["L"] / r["N"] for w in ("gaussian", "orthogonal") for r in scan_rows(res, w)})
     for weights, marker in (("gaussian", "o"), ("orthogonal", "s")):
@@ -281,8 +287,7 @@ def figures(out, res, spectra, densities):
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "fig5_width_scan.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, out / "fig5_width_scan.png", dpi=100)
     return ["fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png",
             "fig5_width_scan.png"]
 
@@ -295,11 +300,12 @@ def scan_rows(res, weights):
     return sorted(rows, key=lambda r: r["N"])
 
 
-def report(res) -> str:
+def report(res, timings) -> str:
     cfg = res["config"]
     lines = [
         "# Jacobian spectra (note 004)", "",
-        (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {res['seconds']:.0f} s on {res['device']}. "
+        (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {timings['seconds']:.0f} s with "
+        f"{plural(timings['threads'], 'thread')} on {res['device']}. "
         f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row (one standard draw per "
         "network and weight kind, rescaled to each φ's critical point, so rows share their draws; ± is the standard "
         "error over networks), "
@@ -394,9 +400,11 @@ def main(argv=None) -> int:
                         help=f"extra table rows at a point of your choice: one of {', '.join(J.ACTIVATIONS)} (default: none)")
     parser.add_argument("--sigma-w", type=float, default=None, help="σ_w of the extra rows (default: critical)")
     parser.add_argument("--sigma-b", type=float, default=None, help="σ_b of the extra rows (default: critical)")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args(argv)
     try:
+        threads = configure_threads(args.threads)
         width = args.width if args.width is not None else (200 if args.quick else 1000)
         top = args.depth if args.depth is not None else (32 if args.quick else 128)
         if width < 2:
@@ -437,7 +445,7 @@ def main(argv=None) -> int:
         for (act, weights), (sw, sb, q, per) in measure_table(width, table_depths, args.q_star, networks, inputs, gen,
                                                               device).items():
             table += table_rows(act, weights, width, sw, sb, q, per)
-        for act, weights in tqdm(SPECTRA, desc="spectra", disable=not sys.stderr.isatty()):
+        for act, weights in progress(SPECTRA, desc="spectra"):
             q0 = args.q_star if act in ("hard_tanh", "erf") else 1.0
             sw, sb, q, per = measure(act, weights, width, spectrum_depths, q0, 1, 2, gen, device, keep_spectra=True)
             spectra[(act, weights)] = {L: per[L]["eigenvalues"] for L in spectrum_depths}
@@ -469,14 +477,16 @@ def main(argv=None) -> int:
                                    "max_singular_value": float(np.sqrt(np.concatenate(spectra[(a, w)][L]).max()))}
                                   for a, w in SPECTRA for L in spectrum_depths]
         res["equivariant"] = equivariant_section(8, 16, gen)
-        res["seconds"] = time.perf_counter() - start
+        timings = {"seconds": time.perf_counter() - start, "threads": threads}
         res["figures"] = figures(out, res, spectra, densities)
-        write_atomic(out / "report.md", report(res))
+        write_atomic(out / "report.md", report(res, timings))
         write_atomic(out / "results.json", json.dumps(res, indent=1))
-    except InvariantError as exc:
+        write_atomic(out / "timings.json", json.dumps(timings, indent=1))
+    except (InvariantError, OSError) as exc:
         print(f"jacobian: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and {len(res['figures'])} figures in {res['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and {len(res['figures'])} figures "
+          f"in {timings['seconds']:.0f} s")
     return 0
 
 

@@ -9,7 +9,10 @@ ratio IPR(w) = Σ w_i⁴ / (Σ w_i²)² (1/n for a spread-out field, 1 for a sin
 Also measured: the four properties of f(w) = E[1(⟨w,X⟩ ≥ 0) X] (Monte Carlo z-scores), the
 exact Gaussian formula, and the note's bump examples on hypercube-like data (g = 100).
 
-    python examples/localization.py [--quick] [--seed 0] [--device auto] --out DIR
+    python examples/localization.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
+
+DIR/results.json depends only on the seed and the options (byte for byte); wall-clock times go
+to DIR/timings.json.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 import invariant.notes.localization as L
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+                                     plural, save_figure)
 
 
 def train(n, xi0, xi1, g, model, steps, lr, batch, gen, device):
@@ -73,10 +76,9 @@ def circulant_jacobian(n, xi, gen):
     """Residual of f's Jacobian (Gaussian, periodic) outside the C_n-equivariant maps derived
     by invariant (the circulants), at a C_n-invariant w and at a random w."""
     from invariant import LayerSpec, derive
-    from invariant.numeric import dense_weights
 
     sol = derive(LayerSpec.build(layer="linear", n=n, group="cyclic"))
-    basis = torch.stack([torch.tensor(dense_weights(sol, np.eye(sol.num_free)[p])) for p in range(sol.num_free)]).T
+    basis = torch.from_numpy(sol.basis())  # (n², free): the circulants, weights W[k,i] row-major
     sigma = L.covariance(n, xi, periodic=True)
 
     def residual(w):
@@ -126,10 +128,13 @@ def figures(out, runs, fields, n):
             w = fields[(model, g)]
             axes[row, col].plot(range(n), (w / w.abs().max()).numpy())
             axes[row, col].set_title(f"{'erf' if row == 0 else 'Gauss'} g={g:g}", fontsize=8)
-    fig.suptitle("final receptive fields (seed 0), normalized")
+            if row == 1:
+                axes[row, col].set_xlabel("site i", fontsize=8)
+        axes[0, 0].set_ylabel("erf data: w_i / max|w|", fontsize=8)
+        axes[1, 0].set_ylabel("matched Gaussian: w_i / max|w|", fontsize=8)
+    fig.suptitle("final receptive fields (first seed), normalized")
     fig.tight_layout()
-    fig.savefig(out / "receptive_fields.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "receptive_fields.png", dpi=110, bbox_inches="tight")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
     for model, style in (("erf", "o-"), ("gaussian_matched", "s--")):
         rows = [r for r in runs if r["model"] == model]
@@ -144,11 +149,10 @@ def figures(out, runs, fields, n):
     a2.set_xlabel("excess kurtosis of the erf model's marginal at that g")
     a1.set_title("IPR against gain (dotted: 1/n)")
     a2.set_title("IPR against excess kurtosis")
-    fig.savefig(out / "ipr.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "ipr.png", dpi=110, bbox_inches="tight")
 
 
-def report(res) -> str:
+def report(res, timings) -> str:
     runs = res["runs"]
     n = res["config"]["n"]
     def mean_ipr(model, pred):
@@ -158,7 +162,8 @@ def report(res) -> str:
     p, b = res["properties"], res["bumps"]
     lines = [
         "# Localization experiment (note 002)", "",
-        f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {res['seconds']:.0f} s. n = {n}, "
+        f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {timings['seconds']:.0f} s with "
+        f"{plural(timings['threads'], 'thread')}. n = {n}, "
         f"ξ₁ = {res['config']['xi1']} (label 1), ξ₀ = {res['config']['xi0']} (label 0), periodic, SGD "
         f"{res['config']['steps']} steps, batch {res['config']['batch']}, lr {res['config']['lr']}.", "",
         "| claim | measurement | agreement |", "|---|---|---|",
@@ -212,9 +217,11 @@ def main(argv=None) -> int:
     parser.add_argument("--xi0", type=float, default=1.0, help="correlation length of the label-0 class")
     parser.add_argument("--xi1", type=float, default=3.0, help="correlation length of the label-1 class")
     parser.add_argument("--lr", type=float, default=0.05, help="SGD step size")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args(argv)
     try:
+        threads = configure_threads(args.threads)
         if args.n < 2:
             raise InvariantError(f"--n must be at least 2, got {args.n}")
         if not (args.xi0 > 0 and args.xi1 > 0):
@@ -231,7 +238,7 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         runs, fields = [], {}
         jobs = [(g, model, s) for s in seeds for g in gains for model in ("erf", "gaussian_matched")]
-        for g, model, s in tqdm(jobs, desc="SGD runs", disable=not sys.stderr.isatty()):
+        for g, model, s in progress(jobs, desc="SGD runs"):
             run_gen = torch.Generator().manual_seed(args.seed * 1000 + s)
             w = train(args.n, args.xi0, args.xi1, g, model, steps, args.lr, batch, run_gen, device)
             runs.append({"g": g, "xi0": args.xi0, "xi1": args.xi1, "n": args.n, "model": model, "seed": s,
@@ -241,14 +248,16 @@ def main(argv=None) -> int:
         results = {"quick": args.quick, "seed": args.seed, "device": device,
                    "config": {"n": args.n, "xi0": args.xi0, "xi1": args.xi1, "lr": args.lr, "steps": steps, "batch": batch},
                    "runs": runs, "properties": properties(gen), "bumps": bumps(gen)}
-        results["seconds"] = time.perf_counter() - start
+        timings = {"seconds": time.perf_counter() - start, "threads": threads}
         figures(out, runs, fields, args.n)
-        write_atomic(out / "report.md", report(results))
+        write_atomic(out / "report.md", report(results, timings))
         write_atomic(out / "results.json", json.dumps(results, indent=2))
-    except InvariantError as exc:
+        write_atomic(out / "timings.json", json.dumps(timings, indent=2))
+    except (InvariantError, OSError) as exc:
         print(f"localization: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and 2 figures in {results['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 2 figures "
+          f"in {timings['seconds']:.0f} s")
     return 0
 
 

@@ -18,11 +18,12 @@ fixed point or a budget of SGD steps):
   fig9  the compiler's version: the hidden layer is the S_n-invariant linear layer derived by
         invariant (unit k computes ReLU(θ_k |x| + c_k)), from its own random initialization
 
-    python examples/parity.py [--quick] [--seed 0] [--device auto] --out DIR
+    python examples/parity.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
     python examples/parity.py --n 12 --target parity --init random --sample-size 120 --out DIR
 
 Giving any of --n, --target, --init, --sample-size or --step-size runs that one configuration
-(both hidden-layer modes) instead of the figures.
+(both hidden-layer modes) instead of the figures. DIR/results.json depends only on the seed and
+the options (byte for byte); wall-clock times go to DIR/timings.json.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 import invariant.notes.parity as P
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+                                     plural, save_figure)
 
 RANDOM_STEP = 0.01  # step size for random initializations (a common SGD default, not tuned)
 
@@ -235,14 +236,60 @@ def figures(out, runs):
         fig_.suptitle(titles.get(fig, fig))
         fig_.tight_layout()
         name = f"{fig}.png"
-        fig_.savefig(out / name, dpi=100)
-        plt.close(fig_)
+        save_figure(fig_, out / name, dpi=100)
         names.append(name)
     return names
 
 
-def report(res) -> str:
+CLAIMS = {"fig2": "symmetric init reaches zero training error and small true error; frozen ≈ trained",
+          "fig3": "larger steps fit faster but generalize worse", "fig4": "β = 0 works as well as β = n³h",
+          "fig5": "parity: random init fails (true error ≈ 1/2), symmetric init succeeds",
+          "fig6": "random symmetric function: the same", "fig7": "robust to 10% label noise",
+          "fig8": "robust to input shifts", "fig9": "(ours, no claim in the note) does tying alone make parity "
+          "learnable from a random start?", "custom": "(custom configuration, no claim)"}
+
+CRITERIA = ("fig2: zero training error in every run and |true error frozen - trained| ≤ 0.02 per (n, target); "
+            "fig3: the fixed point comes no later and the true error is higher for the largest h than for the smallest; "
+            "fig4: true errors within 0.02; fig5, fig6: random init true error ≥ 0.4 and symmetric init with sample 10n "
+            "true error ≤ 0.05; fig7, fig8: true error ≤ 0.05 (against the clean target). Errors are means over seeds.")
+
+SLACK = 0.02  # "as well as", "frozen ≈ trained": true errors this close
+
+
+def agreement(figure: str, rows: list[dict]) -> str:
+    """The note's claim for ``figure`` against its rows, by the criteria in :data:`CRITERIA`."""
+    true = {r["name"]: r["final_true_error"] for r in rows}
+    if figure == "fig2":
+        pairs = {}
+        for r in rows:
+            pairs.setdefault((r["n"], r["target"]), {})[r["hidden"]] = r["final_true_error"]
+        ok = (all(r["final_train_error"] == 0 for r in rows)
+              and all(abs(p["frozen"] - p["trained"]) <= SLACK for p in pairs.values() if len(p) == 2))
+    elif figure == "fig3":
+        by_h = sorted(rows, key=lambda r: r["step_size"])
+        def fixed(r):
+            epochs = [e if e is not None else math.inf for e in r["fixed_point_epoch_seeds"]]
+            return float(np.median(epochs))
+        faster = fixed(by_h[-1]) <= fixed(by_h[0])
+        worse = by_h[-1]["final_true_error"] > by_h[0]["final_true_error"]
+        return "agrees" if faster and worse else ("partly (fits faster only)" if faster else
+                                                 "partly (generalizes worse only)" if worse else "differs")
+    elif figure == "fig4":
+        ok = max(true.values()) - min(true.values()) <= SLACK
+    elif figure in ("fig5", "fig6"):
+        random = [r for r in rows if r["init"] == "random"]
+        symmetric = [r for r in rows if r["init"] == "symmetric" and r["sample_size"] == 10 * r["n"]]
+        ok = all(r["final_true_error"] >= 0.4 for r in random) and all(r["final_true_error"] <= 0.05 for r in symmetric)
+    elif figure in ("fig7", "fig8"):
+        ok = all(v <= 0.05 for v in true.values())
+    else:
+        return "— (no claim)"
+    return "agrees" if ok else "differs"
+
+
+def report(res, timings) -> str:
     runs = res["runs"]
+    cfg = res["config"]
 
     def pick(**kw):
         return [r for r in runs if all(r[k] == v for k, v in kw.items())]
@@ -251,32 +298,43 @@ def report(res) -> str:
         return (f"train {r['final_train_error']:.3f} ± {r['final_train_error_std']:.3f}, "
                 f"true {r['final_true_error']:.3f} ± {r['final_true_error_std']:.3f}")
 
+    if res["run"] == "custom":
+        c = runs[0]
+        what = (f"custom configuration (n = {c['n']}, target {c['target']}, {c['init']} init, sample {c['sample_size']}, "
+                f"h = {c['step_size']:.3g}, β = {c['beta']:.3g}; frozen and trained hidden layer)")
+    else:
+        what = res["run"]
     lines = [
         "# Parity and symmetric initialization (note 003)", "",
-        f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, seeds per configuration "
-        f"{res['config']['seeds']}, budget {res['config']['max_steps']:,} SGD steps per run "
-        f"but at least {res['config']['min_epochs']:,} epochs, true error on "
-        f"{res['config']['test_size']:,} fresh points, {res['seconds']:.0f} s on {res['device']} "
-        f"({res['backend']} backend). Width 4n + 3, β = n³h, h = n^-6 for the symmetric initialization and "
-        f"h = {RANDOM_STEP} for random ones. Errors are mean ± standard deviation over seeds at the end of the "
-        "run; 'fixed point' is the epoch after which the SGD makes no more updates.", "",
-        "| note's claim | configuration | our measurement |", "|---|---|---|",
+        f"Run: {what}, seed {res['seed']}, seeds per configuration {cfg['seeds']}, budget {cfg['max_steps']:,} SGD "
+        f"steps per run but at least {cfg['min_epochs']:,} epochs, true error on {cfg['test_size']:,} fresh points, "
+        f"{timings['seconds']:.0f} s with {plural(timings['threads'], 'thread')} on {res['device']} ({res['backend']} backend). "
+        f"Width 4n + 3, β = n³h, h = n^-6 for the symmetric initialization and h = {RANDOM_STEP} for random ones "
+        "unless given. Errors are mean ± standard deviation over seeds at the end of the run; 'fixed point' is the "
+        "epoch after which the SGD makes no more updates.", "",
     ]
-    claims = {"fig2": "symmetric init reaches zero training error and small true error; frozen ≈ trained",
-              "fig3": "larger steps fit faster but generalize worse", "fig4": "β = 0 works as well as β = n³h",
-              "fig5": "parity: random init fails (true error ≈ 1/2), symmetric init succeeds",
-              "fig6": "random symmetric function: the same", "fig7": "robust to 10% label noise",
-              "fig8": "robust to input shifts", "fig9": "(ours) does tying alone make parity learnable from a random start?",
-              "custom": "(custom configuration)"}
+    figures_run = sorted({r["figure"] for r in runs}, key=lambda f: list(CLAIMS).index(f))
+    if res["run"] != "custom":
+        lines += ["| figure | note's claim | measured (train / true error) | agreement |", "|---|---|---|---|"]
+        for fig in figures_run:
+            rows = [r for r in runs if r["figure"] == fig]
+            measured = "; ".join(f"{r['name'].split(': ', 1)[1]}: {r['final_train_error']:.3f} / "
+                                 f"{r['final_true_error']:.3f}" for r in rows)
+            lines.append(f"| {fig} | {CLAIMS[fig]} | {measured} | {agreement(fig, rows)} |")
+        lines += ["", f"Agreement criteria: {CRITERIA}", ""]
+    lines += ["| configuration | train error | true error | fixed point |", "|---|---|---|---|"]
     for r in runs:
         fixed = [e for e in r["fixed_point_epoch_seeds"] if e is not None]
-        fp = f"; fixed point in {len(fixed)}/{len(r['seeds'])} seeds" + (f" (median epoch {int(np.median(fixed))})" if fixed else "")
-        lines.append(f"| {claims[r['figure']]} | {r['name']} | {fmt(r)}{fp} |")
+        fp = f"{len(fixed)}/{len(r['seeds'])} seeds" + (f" (median epoch {int(np.median(fixed))})" if fixed else "")
+        lines.append(f"| {r['name']} | {r['final_train_error']:.3f} ± {r['final_train_error_std']:.3f} | "
+                     f"{r['final_true_error']:.3f} ± {r['final_true_error_std']:.3f} | {fp} |")
     lines += ["", "## Reading the measurements", ""]
     sym = [r for r in runs if r["init"] == "symmetric" and r["noise"] == "none" and r["hidden"] != "tied"
            and r["step_size"] == r["n"] ** -6.0 and r["beta"] > 0]
     for label, rows in (("sample n", [r for r in sym if r["sample_size"] == r["n"]]),
                         ("sample 10n", [r for r in sym if r["sample_size"] == 10 * r["n"]])):
+        if not rows:
+            continue
         ok = [r for r in rows if r["final_train_error"] == 0 and r["final_true_error"] < 0.05]
         lines.append(f"- Symmetric initialization, h = n^-6, {label}: {len(ok)} of {len(rows)} configurations reach zero "
                      "training error with true error below 5% (mean over seeds).")
@@ -287,32 +345,34 @@ def report(res) -> str:
     frozen = [r for r in runs if r["hidden"] == "frozen" and r["noise"] == "none"]
     pairs = [(t, u) for r in frozen for t, u, e in zip(r["final_true_error_seeds"], r["unseen_test_share_seeds"],
                                                        r["final_train_error_seeds"]) if e == 0]
-    lines.append(f"- Frozen hidden layer at zero training error, the network is a function of |x| that is right on every "
-                 f"weight in the sample, so its true error is at most the test points' share of unseen weights: "
-                 f"{sum(t <= u for t, u in pairs)} of {len(pairs)} runs satisfy it (true error / unseen share: "
-                 + ", ".join(f"{t:.3f}/{u:.3f}" for t, u in pairs) + ").")
+    if pairs:
+        lines.append(f"- Frozen hidden layer at zero training error, the network is a function of |x| that is right on "
+                     f"every weight in the sample, so its true error is at most the test points' share of unseen weights: "
+                     f"{sum(t <= u for t, u in pairs)} of {len(pairs)} runs satisfy it (true error / unseen share: "
+                     + ", ".join(f"{t:.3f}/{u:.3f}" for t, u in pairs) + ").")
     for r in pick(init="random", target="parity", hidden="trained"):
         lines.append(f"- Random initialization: {r['name']}: {fmt(r)}.")
-    lines += [
-        "- With a frozen hidden layer the output layer is exactly the modified perceptron on the n + 1 distinct "
-        "embedded points; with h = n^-6 the hidden layer moves by O(h²) per update, so frozen and trained runs "
-        "follow each other closely, as the note says.",
-        "- A sample of size n leaves Hamming weights unseen; the symmetric network depends (almost) on |x| only, so "
-        "it guesses them, and the true error is at most about the unseen mass (the guesses are partly right). The "
-        "theorem asks for m ≥ c(n + log 1/δ)/ε with c > 1, i.e. more than 20n points for ε = 5%: a sample of n is "
-        "below it, so errors above 5% at m = n do not contradict the theory; the 10n samples cover nearly all the mass.",
-        "- The number of SGD epochs is large: the perceptron bound (2βh + R²h²)/(γh)² is O(n⁴) updates with a big "
-        "constant (R² ≈ n³/3 for the ramp features), and parity, whose separator alternates on every weight, needs "
-        "the most. The note gives no epoch counts; ours are in results.json (fixed_point_epoch_seeds).",
-        "- The 3n extra hidden units of the 4n + 3 network continue the ladder b_i = -i + 2: they are inert on the clean "
-        "cube (pre-activation ≤ -2 for i ≥ n + 4), so that network computes what the n + 3 network of the theory "
-        "computes; with shifted inputs (fig8) the top units can fire.",
-        "- Label noise: the training labels are flipped, the true error is measured against the clean target; "
-        "identical Hamming weights with conflicting labels make zero training error impossible.",
-        "- fig9 (tied): a tied hidden layer makes the network a function of |x| alone, so it generalizes to every "
-        "Hamming weight present in the sample; whether it fits them from a random start is what the figure measures.",
-        "", "Figures: " + ", ".join(res["figures"]) + ".",
-    ]
+    if res["run"] != "custom":
+        lines += [
+            "- With a frozen hidden layer the output layer is exactly the modified perceptron on the n + 1 distinct "
+            "embedded points; with h = n^-6 the hidden layer moves by O(h²) per update, so frozen and trained runs "
+            "follow each other closely, as the note says.",
+            "- A sample of size n leaves Hamming weights unseen; the symmetric network depends (almost) on |x| only, so "
+            "it guesses them, and the true error is at most about the unseen mass (the guesses are partly right). The "
+            "theorem asks for m ≥ c(n + log 1/δ)/ε with c > 1, i.e. more than 20n points for ε = 5%: a sample of n is "
+            "below it, so errors above 5% at m = n do not contradict the theory; the 10n samples cover nearly all the mass.",
+            "- The number of SGD epochs is large: the perceptron bound (2βh + R²h²)/(γh)² is O(n⁴) updates with a big "
+            "constant (R² ≈ n³/3 for the ramp features), and parity, whose separator alternates on every weight, needs "
+            "the most. The note gives no epoch counts; ours are in results.json (fixed_point_epoch_seeds).",
+            "- The 3n extra hidden units of the 4n + 3 network continue the ladder b_i = -i + 2: they are inert on the "
+            "clean cube (pre-activation ≤ -2 for i ≥ n + 4), so that network computes what the n + 3 network of the "
+            "theory computes; with shifted inputs (fig8) the top units can fire.",
+            "- Label noise: the training labels are flipped, the true error is measured against the clean target; "
+            "identical Hamming weights with conflicting labels make zero training error impossible.",
+            "- fig9 (tied): a tied hidden layer makes the network a function of |x| alone, so it generalizes to every "
+            "Hamming weight present in the sample; whether it fits them from a random start is what the figure measures.",
+        ]
+    lines += ["", "Figures: " + ", ".join(res["figures"]) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -335,9 +395,11 @@ def main(argv=None) -> int:
     parser.add_argument("--sample-size", type=int, default=None, help="custom run: sample size (default: 10n)")
     parser.add_argument("--step-size", type=float, default=None,
                         help=f"custom run: SGD step h (default: n^-6 symmetric, {RANDOM_STEP} random)")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     parser.add_argument("--out", required=True, help="output directory")
     args = parser.parse_args(argv)
     try:
+        threads = configure_threads(args.threads)
         custom = any(v is not None for v in (args.n, args.target, args.init, args.sample_size, args.step_size))
         if custom:
             n = 12 if args.n is None else args.n
@@ -371,24 +433,25 @@ def main(argv=None) -> int:
             groups.setdefault((c.n, c.sample_size, c.hidden == "tied"), []).append(c)
         total = sum(len(g) * len(seeds) * budget(key[1], max_steps, min_epochs) for key, g in groups.items())
         runs = []
-        with tqdm(total=total, desc="epochs (runs x epochs)", disable=not sys.stderr.isatty()) as bar:
+        with progress(total=total, desc="epochs (runs x epochs)") as bar:
             for key in sorted(groups):
                 runs += simulate(groups[key], seeds, args.seed, device, budget(key[1], max_steps, min_epochs), test_size,
                                  backend, bar)
         order = {c.name: i for i, c in enumerate(configs)}
         runs.sort(key=lambda r: order[r["name"]])
-        results = {"quick": args.quick, "seed": args.seed, "device": device, "backend": backend,
+        results = {"run": "custom" if custom else ("quick" if args.quick else "full"), "quick": args.quick, "seed": args.seed, "device": device, "backend": backend,
                    "config": {"seeds": len(seeds), "max_steps": max_steps, "min_epochs": min_epochs, "test_size": test_size,
                               "random_step_size": RANDOM_STEP}, "runs": runs}
-        results["seconds"] = time.perf_counter() - start
+        timings = {"seconds": time.perf_counter() - start, "threads": threads}
         results["figures"] = figures(out, runs)
-        write_atomic(out / "report.md", report(results))
+        write_atomic(out / "report.md", report(results, timings))
         write_atomic(out / "results.json", json.dumps(results, indent=1))
-    except InvariantError as exc:
+        write_atomic(out / "timings.json", json.dumps(timings, indent=1))
+    except (InvariantError, OSError) as exc:
         print(f"parity: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and {len(results['figures'])} figures "
-          f"in {results['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and "
+          f"{plural(len(results['figures']), 'figure')} in {timings['seconds']:.0f} s")
     return 0
 
 

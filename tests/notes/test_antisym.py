@@ -130,3 +130,58 @@ def test_two_gloo_processes_equal_one(tmp_path):
     single = antisymmetrize(x, w, a)
     assert torch.allclose(torch.load(result), single, rtol=1e-12, atol=1e-12 * single.abs().max().item())
     assert math.perm(9, A.split_depth(9)) == num_blocks(9) == 9
+
+
+@pytest.mark.parametrize("n, batch, m, message", [
+    (13, 2, 10, r"1.25e\+11 terms .* exceed the limit of 1e\+11; pass max_terms=124540416000"),
+    (16, 1, 1, r"n = 16 needs 67,304 MiB of prefix tables .* pass max_table_bytes=70572902400"),
+])
+def test_oversized_requests_are_refused_before_any_work(n, batch, m, message):
+    x, w, a = torch.zeros(batch, n, 3), torch.zeros(m, n, 3), torch.zeros(m)
+    built = A._prefixes.cache_info().misses
+    with pytest.raises(InvariantError, match=message):
+        antisymmetrize(x, w, a)
+    assert A._prefixes.cache_info().misses == built  # refused before building any table
+
+
+def test_limits_count_only_the_requested_blocks_and_can_be_raised():
+    x, w, a = draw(21, 1, 9, 3, 2)  # 9! · 2 = 725,760 terms over 9 blocks
+    with pytest.raises(InvariantError, match="over the requested blocks"):
+        antisymmetrize(x, w, a, blocks=(0, 2), max_terms=80_000)
+    part = antisymmetrize(x, w, a, blocks=(0, 1), max_terms=80_640)  # one block: 8! · 2 terms
+    rest = antisymmetrize(x, w, a, blocks=(1, 9))
+    assert torch.allclose(part + rest, antisymmetrize(x, w, a, max_terms=725_760), rtol=1e-12, atol=1e-12)
+    with pytest.raises(InvariantError, match="outside 0..9"):
+        antisymmetrize(x, w, a, blocks=(3, 10))
+
+
+@pytest.mark.parametrize("requires", ["x", "w", "a"])
+def test_gradients_flow_through_the_differentiable_backend(requires):
+    x, w, a = draw(22, 3, 5, 2, 4)
+    leaf = {"x": x, "w": w, "a": a}[requires].requires_grad_(True)
+    got = antisymmetrize(x, w, a)  # auto: torch, since an input requires grad
+    assert got.requires_grad
+    (grad,) = torch.autograd.grad(got.square().sum(), leaf)
+    ref_inputs = {k: v.detach().clone().requires_grad_(k == requires) for k, v in {"x": x, "w": w, "a": a}.items()}
+    ref = antisymmetrize_bruteforce(ref_inputs["x"], ref_inputs["w"], ref_inputs["a"])
+    (expected,) = torch.autograd.grad(ref.square().sum(), ref_inputs[requires])
+    assert torch.allclose(grad, expected, rtol=1e-10, atol=1e-12)
+    with pytest.raises(InvariantError, match="cpp backend computes no gradients"):
+        antisymmetrize(x, w, a, backend="cpp")
+    with torch.no_grad():  # no graph wanted: the C++ kernel is fine again
+        assert torch.allclose(antisymmetrize(x, w, a, backend="cpp"), got.detach(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend, n, batch", [("cpp", 9, 2), ("cpp", 7, 40), ("torch", 9, 2)])
+def test_progress_lines_on_long_runs_when_not_a_terminal(monkeypatch, capsys, backend, n, batch):
+    import invariant.notes.runtime as R
+
+    monkeypatch.setattr(R, "PROGRESS_INTERVAL", 0.0)
+    x, w, a = draw(23, batch, n, 3, 3)
+    quiet = antisymmetrize(x, w, a, backend=backend)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(A, "PROGRESS_TERMS", 1)  # every call counts as long
+    shown = antisymmetrize(x, w, a, backend=backend)
+    err = capsys.readouterr().err.splitlines()
+    assert err and all(line.startswith(f"antisymmetrize n={n}") for line in err) and "done" in err[-1]
+    assert torch.allclose(shown, quiet, rtol=1e-12, atol=1e-12)

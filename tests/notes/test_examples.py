@@ -1,6 +1,12 @@
-"""The experiments in examples/: artifacts, determinism by seed, bad input."""
+"""The experiments in examples/: artifacts, byte-identical results by seed, bad input, full disks.
 
+Tests that run whole ``--quick`` examples are marked slow (``pytest -m "not slow"`` skips them).
+"""
+
+import errno
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ("antisymmetric.py", "localization.py", "parity.py", "jacobian.py")
 
 
 def run(script, *args):
@@ -23,11 +30,22 @@ def two_quick_runs(factory, script, seed):
     return outs
 
 
+def load_example(name, monkeypatch):
+    """Import examples/<name>.py as a fresh module (to call its main in-process); it is
+    registered in sys.modules for the test's duration, as dataclasses need."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory):
     return two_quick_runs(tmp_path_factory, "antisymmetric.py", 3)
 
 
+@pytest.mark.slow
 def test_antisymmetric_quick_writes_everything(quick_runs):
     out, _ = quick_runs
     data = json.loads((out / "results.json").read_text())
@@ -43,17 +61,6 @@ def test_antisymmetric_quick_writes_everything(quick_runs):
     assert data["var_ratio_relu"] < data["var_ratio_sin"]
 
 
-def test_same_seed_same_results(quick_runs):
-    a, b = quick_runs
-    ra, rb = (json.loads((p / "results.json").read_text()) for p in (a, b))
-    for r in (ra, rb):
-        r.pop("seconds")
-        for row in r["determinant"]:
-            row.pop("seconds_per_input_det")
-            row.pop("seconds_per_input_Af")
-    assert ra == rb
-
-
 def test_bad_output_directory_is_one_line_exit_2(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -66,6 +73,7 @@ def localization_runs(tmp_path_factory):
     return two_quick_runs(tmp_path_factory, "localization.py", 1)
 
 
+@pytest.mark.slow
 def test_localization_quick_writes_everything_and_localizes(localization_runs):
     out, _ = localization_runs
     data = json.loads((out / "results.json").read_text())
@@ -90,6 +98,7 @@ def parity_runs(tmp_path_factory):
     return two_quick_runs(tmp_path_factory, "parity.py", 2)
 
 
+@pytest.mark.slow
 def test_parity_quick_writes_everything(parity_runs):
     out, _ = parity_runs
     data = json.loads((out / "results.json").read_text())
@@ -100,7 +109,12 @@ def test_parity_quick_writes_everything(parity_runs):
                             "curve", "seeds", "final_true_error_std"}
         assert len(run["final_true_error_seeds"]) == len(run["seeds"]) == 2
         assert run["curve"][0]["epoch"] == 0 and run["curve"][-1]["epoch"] == run["epochs"]
-    assert "| note's claim | configuration | our measurement |" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "| figure | note's claim | measured (train / true error) | agreement |" in report
+    claim_rows = [line for line in report.splitlines() if line.startswith("| fig")]
+    assert [row.split(" | ")[0] for row in claim_rows] == [f"| fig{k}" for k in range(2, 10)]  # each claim once
+    assert all(row.split(" | ")[-1].rstrip(" |").startswith(("agrees", "differs", "partly", "— (no claim)"))
+               for row in claim_rows)
     # With h = n^-6 the hidden layer barely moves: frozen and trained runs see the same data and agree.
     fig2 = {(r["n"], r["target"], r["hidden"]): r for r in data["runs"] if r["figure"] == "fig2"}
     for (n, target, hidden), r in fig2.items():
@@ -119,6 +133,7 @@ def test_parity_bad_input(tmp_path, args, message):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_parity_custom_run(tmp_path):
     result = run("parity.py", "--n", "6", "--target", "majority", "--init", "random", "--sample-size", "30",
                  "--step-size", "0.05", "--seeds", "1", "--max-steps", "3000", "--out", str(tmp_path))
@@ -137,6 +152,7 @@ def jacobian_runs(tmp_path_factory):
     return two_quick_runs(tmp_path_factory, "jacobian.py", 4)
 
 
+@pytest.mark.slow
 def test_jacobian_quick_writes_everything(jacobian_runs):
     out, _ = jacobian_runs
     data = json.loads((out / "results.json").read_text())
@@ -179,9 +195,56 @@ def test_jacobian_bad_input(tmp_path, args, message):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("fixture", ["localization_runs", "parity_runs", "jacobian_runs"])
-def test_same_seed_same_results_apart_from_the_clock(fixture, request):
-    ra, rb = (json.loads((p / "results.json").read_text()) for p in request.getfixturevalue(fixture))
-    ra.pop("seconds")
-    rb.pop("seconds")
-    assert ra == rb
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", ["quick_runs", "localization_runs", "parity_runs", "jacobian_runs"])
+def test_same_seed_byte_identical_results_and_the_clock_apart(fixture, request):
+    a, b = request.getfixturevalue(fixture)
+    assert (a / "results.json").read_bytes() == (b / "results.json").read_bytes()
+    assert "seconds" not in (a / "results.json").read_text()
+    timings = json.loads((a / "timings.json").read_text())
+    assert timings["seconds"] > 0 and timings["threads"] >= 1
+    assert f"with {timings['threads']} thread" in (a / "report.md").read_text()
+
+
+@pytest.mark.parametrize("script", EXAMPLES)
+def test_threads_option_is_documented_and_validated(script, tmp_path, monkeypatch, capsys):
+    example = load_example(script.removesuffix(".py"), monkeypatch)
+    with pytest.raises(SystemExit):
+        example.main(["--help"])
+    assert "all cores this process may use, capped by OMP_NUM_THREADS" in " ".join(capsys.readouterr().out.split())
+    assert example.main(["--quick", "--threads", "0", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"{script.removesuffix('.py')}: error: --threads must be a positive integer, got 0\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_full_disk_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    import invariant.notes.runtime as R
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    parity = load_example("parity", monkeypatch)
+    monkeypatch.setattr(R, "write_atomic", full_disk)  # the figures
+    monkeypatch.setattr(parity, "write_atomic", full_disk)  # report and results
+    code = parity.main(["--n", "4", "--seeds", "1", "--max-steps", "100", "--backend", "torch", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("parity: error:") and "No space left on device" in err and ".png" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parity_custom_run_report_names_the_configuration(tmp_path, monkeypatch):
+    parity = load_example("parity", monkeypatch)
+    assert parity.main(["--n", "4", "--seeds", "1", "--max-steps", "200", "--backend", "torch",
+                        "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    assert "Run: custom configuration (n = 4, target parity, symmetric init, sample 40" in text
+    assert "Run: full" not in text and "0 of 0" not in text
+    assert json.loads((tmp_path / "results.json").read_text())["run"] == "custom"
+
+
+@pytest.mark.parametrize("seed", ["-1", "-5"])
+def test_folded_refuses_a_negative_seed_in_one_line(seed):
+    result = run("folded.py", "--seed", seed)
+    assert result.returncode == 2 and result.stderr == f"folded: error: --seed must be a non-negative integer, got {seed}\n"

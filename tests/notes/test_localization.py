@@ -2,14 +2,12 @@
 
 import math
 
-import numpy as np
 import pytest
 import torch
 from scipy.special import erf
 
 import invariant.notes.localization as L
 from invariant import InvariantError, LayerSpec, derive
-from invariant.numeric import dense_weights
 
 
 @pytest.mark.parametrize("g", [0.1, 1.0, 3.0, 30.0])
@@ -78,9 +76,8 @@ def test_jacobian_at_a_symmetric_w_is_a_circulant_derived_by_invariant():
     n = 8
     sol = derive(LayerSpec.build(layer="linear", n=n, group="cyclic"))
     assert sol.num_free == n and sol.dimension.agree  # the circulant matrices
-    basis = torch.stack([torch.tensor(dense_weights(sol, np.eye(n)[p]).reshape(n, n)) for p in range(n)])
+    flat = torch.from_numpy(sol.basis())  # (n², n): W = B θ, weights W[k,i] row-major
     sigma = L.covariance(n, 2.0, periodic=True)
-    flat = basis.reshape(n, -1).T
 
     def residual(w):
         jac = torch.func.jacrev(lambda v: L.f_gaussian(v, sigma))(w)
