@@ -431,5 +431,8 @@ def find_components(eqs: NumericEquations, action: NetworkAction, starts: int, s
             continue
         analyses.append(a)
         add(a, "random start")
+    if not groups:  # nothing away from the origin: V is the point 0 (or nothing else was found)
+        a = analyse_point(eqs, np.zeros(eqs.num_weights), action, rng)
+        add(a, "the origin")
     comps = sorted(groups.values(), key=lambda c: (-c.dimension, c.kind, -c.function_dim))
     return comps, special, rejected
