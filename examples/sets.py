@@ -298,7 +298,7 @@ def main(argv=None) -> int:
         out = prepare_directory(args.out)
         config = ({"train_sets": 600, "test_sets": 300, "epochs": 4, "batch": 32, "lr": 3e-3, "seeds": 2}
                   if args.quick else
-                  {"train_sets": 4000, "test_sets": 1000, "epochs": 20, "batch": 32, "lr": 3e-3, "seeds": 3})
+                  {"train_sets": 2000, "test_sets": 1000, "epochs": 12, "batch": 32, "lr": 3e-3, "seeds": 3})
         train_pool, test_pool = digits(args.seed)
         results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
                    "seeds": list(range(config["seeds"]))}
