@@ -91,14 +91,25 @@ ROWS = [
     ("plot-linear-400", "measured", ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "limit"),
 ]
 
+class _Files(dict):
+    """Hostile modules by kind, each written when a row first names it."""
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+
+    def __missing__(self, kind):
+        self[kind] = str(hostile.write(self.directory, kind))
+        return self[kind]
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("hostile")
-    return {kind: str(hostile.write(directory, kind)) for kind in hostile.KINDS}
+    return _Files(tmp_path_factory.mktemp("hostile"))
 
 
 def _argv(template, tmp, files):
-    return [a.replace("{tmp}", str(tmp)).format(**files) if "{" in a else a for a in template]
+    return [a.replace("{tmp}", str(tmp)).format_map(files) if "{" in a else a for a in template]
 
 
 def _measured(argv, cwd, kill_after):
