@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +42,17 @@ def _generators(count: int, n: int, seed: int = 0) -> str:
     rng = random.Random(seed)
     return "; ".join("(" + " ".join(map(str, rng.sample(range(n), rng.choice((2, 3))))) + ")" for _ in range(count))
 
+
+#: The library, not the CLI: invariant.compile at n = 512 under the cyclic group (a MemoryError before).
+COMPILE_512 = """import sys
+import invariant
+from invariant import InvariantError, LayerSpec
+try:
+    invariant.compile(LayerSpec(layer="quadratic", n=512, group="cyclic"))
+except InvariantError as exc:
+    print(f"invariant: error: {exc}", file=sys.stderr)
+    sys.exit(2)
+"""
 
 ROWS = [
     # -- check: a checker that cannot be fooled -------------------------------------------
@@ -88,6 +100,7 @@ ROWS = [
      ["derive", "--layer", "quadratic", "--n", "256", "--group", "hyperoctahedral"], None, "limit"),
     ("emit-cyclic-256", "measured-orbit", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "256", "-o", "{tmp}/c.py"],
      None, "limit"),
+    ("compile-cyclic-512", "measured-orbit", ["-c", COMPILE_512], None, "limit"),
     ("plot-linear-400", "measured", ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "limit"),
 ]
 
@@ -109,18 +122,24 @@ def files(tmp_path_factory):
 
 
 def _argv(template, tmp, files):
-    return [a.replace("{tmp}", str(tmp)).format_map(files) if "{" in a else a for a in template]
+    """Fill ``{tmp}`` and ``{<hostile kind>}``; other braces (in Python code) stay."""
+    def fill(match):
+        name = match.group(1)
+        return str(tmp) if name == "tmp" else files[name] if name in hostile.KINDS else match.group(0)
+
+    return [re.sub(r"\{(\w+)\}", fill, a) for a in template]
 
 
 def _measured(argv, cwd, kill_after):
-    """Run the CLI; return (exit code, stdout, stderr, CPU seconds, peak MB, wall seconds).
+    """Run the CLI (or ``python -c``); return (exit code, stdout, stderr, CPU seconds, peak MB, wall seconds).
 
     The process is killed after ``kill_after`` wall seconds (it has failed by then anyway).
     """
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     start = time.monotonic()
     with open(out, "wb") as o, open(err, "wb") as e:
-        child = subprocess.Popen([sys.executable, "-m", "invariant.cli", *argv], stdout=o, stderr=e, cwd=cwd)
+        command = argv if argv[0] == "-c" else ["-m", "invariant.cli", *argv]  # "-c": a library call
+        child = subprocess.Popen([sys.executable, *command], stdout=o, stderr=e, cwd=cwd)
     while True:  # reap it ourselves: os.wait4 gives this child's own rusage
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
