@@ -129,7 +129,7 @@ def check_file(path: str, trials: int = 20, seed: int = 0, tol: float = 1e-10,
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
-                raise InvariantError(f"{path}: did not finish within {timeout:g} s (raise it with --timeout)") from None
+                raise InvariantError(f"{path}: did not finish within {timeout:g} s (the timeout can be raised)") from None
         if not result_path.is_file():
             last = (log_path.read_text(errors="replace").strip().splitlines() or [""])[-1][:200]
             raise InvariantError(f"{path}: the checking process ended with exit code {code} before reporting"
@@ -321,7 +321,7 @@ def _inspect(path: str, trials: int, seed: int, device: str) -> dict:
     from .tensor import uses_tensor_path
 
     if device == "cuda" and not torch.cuda.is_available():
-        raise _Failure("--device cuda, but CUDA is not available here")
+        raise _Failure("device cuda was asked for, but CUDA is not available here")
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else device.replace("auto", "cpu"))
     if uses_tensor_path(spec):
         probes = _tensor_forwards(module, spec, seed, dev)
