@@ -21,7 +21,8 @@ Modes: ``mode="tied"`` (one parameter per free class; autograd sums the gradient
 weights and routes dependent weights' gradients through their coefficients) or
 ``mode="projected"`` (a full weight tensor whose gradient is projected onto the constraint
 subspace; call ``project_()`` after each optimizer step, or ``attach(optimizer)``).
-``forward_impl``: "auto" (structured where available), "structured" or "dense".
+``forward_impl``: "auto" (the first of FORWARDS), "structured" (the group's structured
+forward, named in FORWARDS) or "dense"; the forward in use is ``layer.forward_impl``.
 ``backward="explicit"`` uses the note's explicit back-propagation (dense forward only).
 """
 
@@ -39,7 +40,8 @@ W_SHAPE = (4, 4, 4)
 B_SHAPE = (0,)
 C_SHAPE = (4,)
 OFFSETS = (0, 64, 64, 68)
-STRUCTURED = "power_sums"
+# Forwards this module offers: the structured one first (if any), then the dense reference.
+FORWARDS = ("power_sums", "dense")
 # (input generator, output permutation, sign): g acts on x by (g·x)_i = x_{g^-1(i)}.
 GENERATOR_PAIRS = (((1, 0, 2, 3), (1, 0, 2, 3), 1), ((1, 2, 3, 0), (1, 2, 3, 0), 1))
 INIT_STD = (0.3244428422615251, 0.3244428422615251, 0.2513123449750173, 0.3244428422615251, 0.3244428422615251)
@@ -116,14 +118,15 @@ class QuadraticSymmetric4(nn.Module):
             raise ValueError(f"forward_impl must be 'auto', 'structured' or 'dense', got {forward_impl!r}")
         if backward not in ("autograd", "explicit"):
             raise ValueError(f"backward must be 'autograd' or 'explicit', got {backward!r}")
-        if forward_impl == "structured" and STRUCTURED == "dense":
+        if forward_impl == "structured" and len(FORWARDS) == 1:
             raise ValueError("this group has no structured forward; use forward_impl='dense'")
-        structured = forward_impl != "dense" and STRUCTURED != "dense"
         if backward == "explicit" and (mode != "tied" or forward_impl == "structured"):
             raise ValueError("backward='explicit' needs mode='tied' and the dense forward")
         self.mode = mode
         self.backward_impl = backward
-        self.forward_impl = "dense" if (backward == "explicit" or mode == "projected" or not structured) else STRUCTURED
+        # The projected mode and the explicit backward work on the dense weights.
+        dense_only = forward_impl == "dense" or backward == "explicit" or mode == "projected"
+        self.forward_impl = "dense" if dense_only else FORWARDS[0]
         self.init_gain = init_gain
         factory = {"device": device, "dtype": dtype if dtype is not None else torch.get_default_dtype()}
         self.register_buffer("init_std", torch.tensor(INIT_STD, **factory).reshape(NUM_FREE), persistent=False)
