@@ -1,80 +1,153 @@
-"""Wall time of ``derive`` for the quadratic S_n layer: symbolic path, orbit path, CLI.
+"""Scale of ``derive``: the three solver paths, whole processes, memory, start-up.
 
-Baseline in the same process: literal symbolic matching (xreplace + expand of f(g·x) and
-Poly of the difference per output), as a straightforward SymPy front end would do it.
-Prints a markdown table; not a test.
+Every figure is measured in this run, on this machine; nothing here is a test.
 
-    python bench/derive.py [--max-symbolic 12] [--max-orbit 64]
+1. Pattern path (S_n, A_n): ``invariant derive`` as a whole process for every layer family
+   and standard output at n = 1000 and n = 10^6: wall time and peak memory (which must not
+   grow with n).
+2. Orbit path: quadratic n = 256 under the cyclic, dihedral and hyperoctahedral groups and a
+   custom 3-generator group (translations of a 16 × 16 torus and its transpose).
+3. In-process ratios at small n against the symbolic path (SymPy coefficient matching and
+   exact RREF, the baseline) measured in the same process; the answers are compared.
+4. Start-up: ``invariant --help`` and ``invariant derive --layer quadratic``.
+
+    python bench/derive.py [--threads 1] [--out bench/derive_cpu.md]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import sympy
-
-from invariant import LayerSpec
-from invariant.api import derive
-from invariant.layers import polynomials, weight_keys, weight_names
-from invariant.matching import constraints
-from invariant.actions import generator_pairs
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def fresh(fn, *args, **kw):
-    """Time a call with every cache cleared first."""
-    for cached in (derive, constraints, weight_keys, weight_names):
-        cached.cache_clear()
-    t = time.perf_counter()
-    out = fn(*args, **kw)
-    return time.perf_counter() - t, out
+def run_process(args: list[str], env: dict) -> tuple[float, float, int]:
+    """(wall seconds, peak resident MB, exit code) of one ``python -m invariant`` process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "invariant", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.read().decode()[-300:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
-def literal_matching(spec: LayerSpec) -> int:
-    """Baseline: substitute x -> g·x in the expression, expand, take coefficients."""
-    xs, _, polys = polynomials(spec)
-    exprs = [p.as_expr() for p in polys]
-    count = 0
-    for g, pi, s in generator_pairs(spec):
-        sub = {xs[i]: xs[j] for j, i in enumerate(g)}  # x_i -> x_{g^-1(i)}: x_{g(j)} -> x_j
-        for k in range(spec.outputs):
-            lhs = sympy.expand(exprs[k].xreplace(sub))
-            rhs = s * exprs[pi.index(k)]
-            count += len(sympy.Poly(lhs - rhs, *xs).coeffs())
-    return count
+def torus_generators(side: int = 16) -> str:
+    """Translations of a side × side torus and its transpose, as cycle notation."""
+    from invariant.perms import format_generators
+
+    n = side * side
+    tx = tuple((i // side) * side + (i % side + 1) % side for i in range(n))
+    ty = tuple(((i // side + 1) % side) * side + i % side for i in range(n))
+    tr = tuple((i % side) * side + i // side for i in range(n))
+    return format_generators((tx, ty, tr))
+
+
+def pattern_table(env) -> list[str]:
+    rows = ["| layer | output | group | n | classes | wall (s) | peak memory (MB) |",
+            "|---|---|---|---:|---:|---:|---:|"]
+    import json
+
+    for layer in ("linear", "quadratic", "cubic"):
+        for output in ("permutation", "trivial", "sign"):
+            for group in ("symmetric", "alternating"):
+                for n in (1000, 10**6):
+                    args = ["derive", "--layer", layer, "--n", str(n), "--group", group, "--output", output]
+                    wall, mem, _ = run_process(args, env)
+                    out = subprocess.run([sys.executable, "-m", "invariant", *args, "--format", "json"],
+                                         capture_output=True, text=True, env=env, check=True).stdout
+                    data = json.loads(out)
+                    assert data["method"] == "pattern" and data["dimension_check"]["agree"], args
+                    rows.append(f"| {layer} | {output} | {group} | {n} | {data['num_classes']} | {wall:.2f} | {mem:.0f} |")
+    return rows
+
+
+def orbit_table(env) -> list[str]:
+    rows = ["| group | n | weights | classes | wall (s) | peak memory (MB) | dimension check |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    import json
+
+    cases = [("cyclic", ["--group", "cyclic"]), ("dihedral", ["--group", "dihedral"]),
+             ("hyperoctahedral", ["--group", "hyperoctahedral"]),
+             ("custom, 3 generators (16×16 torus + transpose)", ["--generators", torus_generators()])]
+    for name, extra in cases:
+        args = ["derive", "--layer", "quadratic", "--n", "256", *extra]
+        wall, mem, _ = run_process(args, env)
+        data = json.loads(subprocess.run([sys.executable, "-m", "invariant", *args, "--format", "json"],
+                                         capture_output=True, text=True, env=env, check=True).stdout)
+        check = data["dimension_check"]
+        rows.append(f"| {name} | 256 | {data['num_weights']} | {data['num_classes']} | {wall:.2f} | {mem:.0f} | "
+                    f"{check['derived']} = {check['character_formula']}: {'agree' if check['agree'] else 'DISAGREE'} |")
+    return rows
+
+
+def ratio_table() -> list[str]:
+    from invariant import LayerSpec
+    from invariant.api import _derive
+
+    rows = ["| layer | group | n | weights | symbolic (s) | orbit (s) | pattern (s) | symbolic / orbit | symbolic / pattern | same classes |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for layer, group, n in (("quadratic", "symmetric", 8), ("quadratic", "symmetric", 12), ("linear", "symmetric", 40),
+                            ("quadratic", "dihedral", 12), ("cubic", "symmetric", 7)):
+        spec = LayerSpec(layer=layer, n=n, group=group)
+        times, sols = {}, {}
+        for method in ("symbolic", "orbit", "pattern"):
+            if method == "pattern" and group != "symmetric":
+                continue
+            _derive.cache_clear()
+            start = time.perf_counter()
+            sols[method] = _derive(spec, method)
+            times[method] = time.perf_counter() - start
+        base = sols["symbolic"]
+        same = all(
+            [base.members(c) for c in range(base.num_classes)] == [s.members(c) for c in range(s.num_classes)]
+            for s in sols.values()
+        )
+        sym, orb, pat = times["symbolic"], times["orbit"], times.get("pattern")
+        pattern_time = "-" if pat is None else f"{pat:.4f}"
+        pattern_ratio = "-" if pat is None else f"{sym / pat:.0f}x"
+        rows.append(
+            f"| {layer} | {group} | {n} | {base.num_weights} | {sym:.3f} | {orb:.3f} | {pattern_time} | "
+            f"{sym / orb:.1f}x | {pattern_ratio} | {'yes' if same else 'NO'} |"
+        )
+    return rows
+
+
+def startup_table(env) -> list[str]:
+    rows = ["| command | best of 5 wall (s) | peak memory (MB) |", "|---|---:|---:|"]
+    for args in (["--help"], ["derive", "--layer", "quadratic"]):
+        runs = [run_process(args, env) for _ in range(5)]
+        rows.append(f"| invariant {' '.join(args)} | {min(r[0] for r in runs):.3f} | {min(r[1] for r in runs):.0f} |")
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max-symbolic", type=int, default=12, help="largest n for the symbolic path")
-    parser.add_argument("--max-orbit", type=int, default=64, help="largest n for the orbit path")
-    parser.add_argument("--max-baseline", type=int, default=8, help="largest n for the literal baseline")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads of the measured processes (default: 1)")
+    parser.add_argument("--out", default=None, help="also write the tables to this markdown file (default: none)")
     args = parser.parse_args()
-
-    print("| n | weights | symbolic derive (s) | literal baseline (s) | baseline / symbolic | orbit derive (s) | classes | dim check |")
-    print("|---:|---:|---:|---:|---:|---:|---:|:---|")
-    sizes = [n for n in (4, 6, 8, 10, 12, 16, 24, 32, 48, 64) if n <= max(args.max_symbolic, args.max_orbit)]
-    for n in sizes:
-        spec = LayerSpec.build(layer="quadratic", n=n)
-        sym = base = None
-        if n <= args.max_symbolic:
-            sym, sol = fresh(derive, spec, method="symbolic")
-        if n <= args.max_baseline:
-            base, _ = fresh(literal_matching, spec)
-        orb, sol = fresh(derive, spec, method="orbit")
-        ratio = f"{base / sym:.1f}x" if sym and base else "-"
-        fmt = lambda t: f"{t:.3f}" if t is not None else "-"  # noqa: E731
-        print(f"| {n} | {sol.num_weights} | {fmt(sym)} | {fmt(base)} | {ratio} | {orb:.3f} | "
-              f"{len(sol.tying.classes)} | {'agree' if sol.dimension.agree else 'DISAGREE'} |")
-
-    print()
-    for n, extra in ((8, []), (64, [])):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "invariant.cli", "derive", "--layer", "quadratic", "--n", str(n), *extra],
-                       check=True, capture_output=True)
-        print(f"`invariant derive --layer quadratic --n {n}` (interpreter start included): {time.perf_counter() - t:.2f} s")
+    if args.threads < 1:
+        parser.error("--threads must be at least 1")
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads))
+    os.environ.update({k: env[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    load = os.getloadavg()[0]
+    text = [f"machine: {os.cpu_count()} cores, load average {load:.1f} at the start; threads {args.threads}", ""]
+    for title, table in (("Start-up (whole process)", startup_table(env)),
+                         ("Pattern path, whole process", pattern_table(env)),
+                         ("Orbit path, quadratic n = 256, whole process", orbit_table(env)),
+                         ("In-process, against the symbolic path", ratio_table())):
+        text += [f"### {title}", "", *table, ""]
+        print("\n".join(text[-len(table) - 3:]), flush=True)
+    if args.out:
+        Path(args.out).write_text("\n".join(text))
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ class OutputAction:
             if self.naive:
                 return tuple(t for t in all_transpositions(n) if max(_moved(t)) < n // 2)
             return all_transpositions(n)
-        return self.group.generators
+        # A rule given by hand pairs each given generator with its image: keep them all. A formula
+        # rule holds for every element, so any generating set of the same group will do.
+        return self.group.reduced_generators if self.is_formula else self.group.generators
 
     @cached_property
     def pairs(self) -> tuple[GeneratorPair, ...]:

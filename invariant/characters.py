@@ -24,7 +24,7 @@ Pure Python (fractions): no SymPy.
 >>> character_dimension(lower(LayerSpec(layer="linear", n=12, input_order=2, output_order=2)))
 15
 >>> character_dimension(lower(LayerSpec(layer="quadratic", n=256, group="hyperoctahedral")))
-9
+8
 """
 
 from __future__ import annotations

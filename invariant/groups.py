@@ -71,12 +71,42 @@ class Group:
 
     def to_sympy(self) -> "PermutationGroup":
         """The same group as a SymPy :class:`PermutationGroup` (for orders, random elements)."""
-        return sympy_group(self.n, self.generators)
+        return sympy_group(self.n, self.reduced_generators)
+
+    @cached_property
+    def reduced_generators(self) -> tuple[Perm, ...]:
+        """A generating subset without the generators that lie in the group of the earlier ones.
+
+        Generators are added one at a time, each only if Schreier–Sims membership says the
+        group so far does not contain it; once the group is S_n (order n!), or A_n and the
+        rest are even, nothing more can be added. Thousands of random generators reduce to
+        two or three before any expensive step.
+        """
+        if self.name != "custom" or len(self.given) <= 3:
+            return self.generators
+        if self.family in ("symmetric", "alternating"):
+            return _MAKERS[self.family](self.n)  # the same group, two generators
+        full = math.factorial(self.n)
+        kept = [g for g in self.given[:2]]
+        group = sympy_group(self.n, tuple(kept))
+        for g in self.given[2:]:
+            order = int(group.order())
+            if order == full or (2 * order == full and sign(g) == 1):
+                continue
+            from sympy.combinatorics import Permutation
+
+            if not group.contains(Permutation(list(g))):
+                kept.append(g)
+                group = sympy_group(self.n, tuple(kept))
+        return tuple(kept)
 
     @cached_property
     def order(self) -> int:
-        """|G|, by formula for the named families and by Schreier–Sims otherwise."""
+        """|G|, by formula for the named families (and groups recognized as S_n or A_n), else by
+        Schreier–Sims."""
         n, name = self.n, self.name
+        if name == "custom" and contains_alternating(n, self.given):
+            name = self.family
         if name == "symmetric":
             return math.factorial(n)
         if name == "alternating":
@@ -117,6 +147,8 @@ class Group:
         """
         if self.name != "custom":
             return self.name
+        if contains_alternating(self.n, self.given):
+            return "symmetric" if any(sign(g) < 0 for g in self.given) else "alternating"
         if self.order == math.factorial(self.n):
             return "symmetric"
         if self.n >= 2 and 2 * self.order == math.factorial(self.n) and all(sign(g) == 1 for g in self.given):
@@ -158,6 +190,75 @@ def sympy_group(n: int, generators: tuple[Perm, ...]) -> "PermutationGroup":
 
     gens = [Permutation(list(g)) for g in generators] or [Permutation(list(range(n)))]
     return PermutationGroup(gens)
+
+
+def contains_alternating(n: int, generators, attempts: int = 400, seed: int = 0) -> bool:
+    """Whether ⟨generators⟩ ⊇ A_n, proved by Jordan's theorem (False means: not proved).
+
+    A primitive group containing a p-cycle for a prime p ≤ n - 3 contains A_n. Primitivity is
+    checked exactly (transitive, and no nontrivial block system); a p-cycle is the power
+    g^m of an element g with one cycle of prime length p and all other cycle lengths prime to
+    p (m their lcm). Elements are random words in the generators; if none of ``attempts``
+    words has such a cycle, the answer is False and callers fall back to Schreier–Sims.
+    """
+    import random
+
+    if n < 8 or not generators:
+        return False
+    if not _transitive(n, generators):
+        return False
+    rng = random.Random(seed)
+    found = False
+    for _ in range(attempts):
+        g = tuple(range(n))
+        for _ in range(rng.randint(1, 2 * len(generators) + 8)):
+            h = generators[rng.randrange(len(generators))]
+            g = tuple(h[i] for i in g)
+        lengths = [len(c) for c in _cycles_of(g)]
+        for p in set(lengths):
+            if p <= n - 3 and _is_prime(p) and lengths.count(p) == 1 and all(l % p for l in lengths if l != p):
+                found = True
+                break
+        if found:
+            break
+    return found and sympy_group(n, tuple(generators[:32]) if len(generators) <= 32 else _first_transitive(n, generators)).is_primitive()
+
+
+def _first_transitive(n: int, generators) -> tuple:
+    """The shortest prefix of the generators that is still transitive (for the primitivity test)."""
+    for k in range(1, len(generators) + 1):
+        if _transitive(n, generators[:k]):
+            return tuple(generators[:k])
+    return tuple(generators)
+
+
+def _transitive(n: int, generators) -> bool:
+    seen, frontier = {0}, [0]
+    while frontier:
+        nxt = []
+        for i in frontier:
+            for g in generators:
+                if g[i] not in seen:
+                    seen.add(g[i])
+                    nxt.append(g[i])
+        frontier = nxt
+    return len(seen) == n
+
+
+def _cycles_of(g):
+    seen = [False] * len(g)
+    for start in range(len(g)):
+        if not seen[start]:
+            cyc, i = [], start
+            while not seen[i]:
+                seen[i] = True
+                cyc.append(i)
+                i = g[i]
+            yield cyc
+
+
+def _is_prime(p: int) -> bool:
+    return p >= 2 and all(p % d for d in range(2, int(p**0.5) + 1))
 
 
 def integer_partitions(n: int) -> Iterator[dict[int, int]]:

@@ -36,7 +36,7 @@ def matched_differences(outputs: Sequence[dict], pairs: Sequence[tuple[Perm, Per
     by ±1 and truthiness are used.
 
     >>> list(matched_differences([{(1, 0): 1, (0, 1): 2}], [((1, 0), (0,), 1)]))
-    [1, -1]
+    [-1, 1]
     """
     for g, pi, s in pairs:
         n = len(g)

@@ -72,15 +72,16 @@ def pattern_applies(problem) -> str | None:
     group, action, layout = problem.group, problem.action, problem.layout
     if any(f.ordered for f in layout.families):
         return "the pattern path needs the triangular parametrization"
-    if group.name not in ("symmetric", "alternating"):
+    family = group.name if group.name != "custom" else group.family
+    if family not in ("symmetric", "alternating"):
         return "the pattern path needs the symmetric or alternating group"
     if action.kind not in ("permutation", "trivial", "sign"):
         return "the pattern path needs the permutation, trivial or sign output action"
     slots = max(_slots(layout, f) for f in range(len(layout.families)))
     large = group.n >= slots + 2
-    if group.name == "alternating" and not large:
+    if family == "alternating" and not large:
         return f"the pattern path needs n >= {slots + 2} for the alternating group"
-    if group.name == "symmetric" and action.kind == "sign" and not large:
+    if family == "symmetric" and action.kind == "sign" and not large:
         return f"the pattern path needs n >= {slots + 2} for the sign output"
     return None
 
@@ -214,7 +215,7 @@ def pattern_tying(problem) -> PatternTying:
         raise InvariantError(reason)
     layout, action = problem.layout, problem.action
     n = problem.group.n
-    if action.kind == "sign" and problem.group.name == "symmetric":
+    if action.kind == "sign" and (problem.group.name if problem.group.name != "custom" else problem.group.family) == "symmetric":
         # n >= s + 2: a transposition of two unused points fixes every weight and flips the sign.
         return PatternTying(layout=layout, patterns=(), all_zero=True)
     per_output = action.kind != "permutation"
