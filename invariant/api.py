@@ -35,7 +35,8 @@ MAX_SYMBOLIC_WEIGHTS = 4_096
 MAX_ORBIT_WEIGHTS = 12_000_000
 #: ... and above this many (weight, generator) images.
 MAX_ORBIT_IMAGES = 40_000_000
-#: The folded rule under S_n is matched over all n(n-1)/2 transpositions up to this n.
+#: The symbolic and orbit paths match the folded rule under S_n over all n(n-1)/2
+#: transpositions up to this n (the pattern path has no limit).
 MAX_FOLDED_SYMMETRIC_N = 64
 
 
@@ -55,7 +56,8 @@ def choose_method(problem, method: str = "auto") -> str:
         method = "orbit" if triangular and num_weights > AUTO_ORBIT_WEIGHTS else "symbolic"
     if method == "pattern" and pattern_reason:
         raise InvariantError(pattern_reason)
-    if action.kind == "folded" and problem.group.name == "symmetric" and problem.group.n > MAX_FOLDED_SYMMETRIC_N:
+    if (action.kind == "folded" and problem.group.name == "symmetric" and problem.group.n > MAX_FOLDED_SYMMETRIC_N
+            and method != "pattern"):
         raise InvariantError(
             f"the folded rule under the symmetric group is matched over all transpositions, limited to "
             f"n <= {MAX_FOLDED_SYMMETRIC_N} (n = {problem.group.n}); it is a real action of the hyperoctahedral group"

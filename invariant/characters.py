@@ -37,6 +37,9 @@ from .errors import InvariantError
 from .groups import MAX_ENUMERATED_ORDER, sympy_group
 from .perms import cycle_type_counts, fixed_points
 
+#: Up to this n the folded rule's group D is built and summed over (an independent check).
+FOLDED_ENUMERATED_N = 16
+
 # A polynomial in cycle-count variables: {exponent tuple: Fraction}.
 Poly = dict
 
@@ -192,6 +195,12 @@ def character_dimension(problem) -> int:
             for rep, count in group.class_weights()
         )
         return _integer(Fraction(total, group.order))
+    if action.kind == "folded" and group.name == "symmetric" and not action.naive and group.n > FOLDED_ENUMERATED_N:
+        # D = ⟨(t, ρ(t))⟩ = S_n × S_m (see invariant.patterns): the average factors into the
+        # S_n-invariant polynomials times the S_m-orbits on the outputs (one).
+        top = max(layout.degrees + (1,))
+        a = {r: _var(r - 1, top) for r in range(1, top + 1)}
+        return _integer(symmetric_average(poly_character(layout, a, top), group.n, 0))
     total, order = _diagonal_sum(problem)
     return _integer(Fraction(total, order))
 

@@ -58,6 +58,8 @@ def check_action(action) -> ActionCheck:
     """Prove or refute that the generator rule ρ extends to a homomorphism of the input group."""
     if action.is_formula:
         return ActionCheck(True, None, None, f"by construction: {_FORMULAS[action.kind]} is a homomorphism")
+    if action.kind == "folded" and action.group.name == "symmetric" and not action.naive and action.group.n >= 4:
+        return _folded_symmetric(action)
     pairs = action.pairs
     n = action.group.n
     group_order = int(sympy_group(n, tuple(p.g for p in pairs)).order())
@@ -66,6 +68,33 @@ def check_action(action) -> ActionCheck:
     if diagonal_order == group_order:
         return ActionCheck(True, None, None, proof)
     return ActionCheck(False, _witness(action), _suggestion(action), proof)
+
+
+def _folded_symmetric(action) -> ActionCheck:
+    """The folded rule under S_n (n = 2m ≥ 4) fails on a word of four transpositions, at any n.
+
+    (0 1)(0 m)(0 1) = (1 m) on the inputs, so w = (1 m)·(0 1)·(0 m)·(0 1) is the identity;
+    the rule sends (0 m) to the identity and (0 1), (1 m) to (0 1), so w goes to (0 1).
+    The word is composed here on its support, so this costs nothing at n = 10^6.
+    """
+    m = action.group.n // 2
+    word = [(1, m), (0, 1), (0, m), (0, 1)]  # applied right to left
+
+    def apply(letters, point, fold: bool):
+        for a, b in reversed(letters):
+            a, b = (a % m, b % m) if fold else (a, b)
+            point = b if point == a else a if point == b else point
+        return point
+
+    support = {0, 1, m}
+    assert all(apply(word, p, False) == p for p in support), "the word must be the identity on the inputs"
+    image = tuple(apply(word, p, True) for p in range(2))
+    assert image == (1, 0), "the word must swap outputs 0 and 1"
+    text = "·".join(f"({a} {b})" for a, b in word)
+    witness = (f"the product {text} (applied right to left) is the identity on the inputs but the rule maps it "
+               "to (0 1) on the outputs")
+    proof = f"a word in the transpositions is the identity on the {action.group.n} inputs and (0 1) on the outputs"
+    return ActionCheck(False, witness, _suggestion(action), proof)
 
 
 def diagonal_group_of(action):
@@ -136,6 +165,6 @@ def _suggestion(action) -> str | None:
         n = action.group.n
         return (
             "the folded rule is a real action of the hyperoctahedral group (permutations that map "
-            f"the pairs {{i, i+{n // 2}}} to pairs, order {hyperoctahedral(n).order}): use the hyperoctahedral group"
+            f"the pairs {{i, i+{n // 2}}} to pairs, order {describe_order(hyperoctahedral(n))}): use the hyperoctahedral group"
         )
     return None

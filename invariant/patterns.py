@@ -14,6 +14,12 @@ under permutations of the d factors. The size of a class is a formula in n:
 permutations that fix every tuple of pattern P. Nothing is enumerated: memory and time do
 not depend on n.
 
+The folded rule under S_n (n = 2m ≥ 4) is no action, and what it forces is also a pattern
+answer: the rule's generator pairs generate D = S_n × S_m (D maps onto S_n; its kernel
+{1} × K is normal and K ∋ (0 1) by the witness below, so K, normal in S_m and holding a
+transposition, is S_m), so every output is the same S_n-invariant polynomial: one class per
+input pattern, spanning all m outputs.
+
 Validity (checked by :func:`pattern_applies`; the dimension is proved independently by the
 character formula on every derive): S_n with permutation or trivial outputs at any n; with
 the sign output only once n ≥ s + 2, when every class is zero (a transposition of two unused
@@ -75,8 +81,10 @@ def pattern_applies(problem) -> str | None:
     family = group.name if group.name != "custom" else group.family
     if family not in ("symmetric", "alternating"):
         return "the pattern path needs the symmetric or alternating group"
-    if action.kind not in ("permutation", "trivial", "sign"):
-        return "the pattern path needs the permutation, trivial or sign output action"
+    if action.kind == "folded" and (group.name != "symmetric" or action.naive or group.n < 4):
+        return "the pattern path takes the folded rule only under the symmetric group, n >= 4, not in naive mode"
+    if action.kind not in ("permutation", "trivial", "sign", "folded"):
+        return "the pattern path needs the permutation, trivial, sign or folded output action"
     slots = max(_slots(layout, f) for f in range(len(layout.families)))
     large = group.n >= slots + 2
     if family == "alternating" and not large:
@@ -111,6 +119,7 @@ class PatternTying(Tying):
     layout: object
     patterns: tuple[ClassPattern, ...]
     all_zero: bool = False
+    merged: bool = False  # one class spans every output (the folded rule under S_n)
     free: tuple[int, ...] = field(default=())
     dependent: tuple = ()
 
@@ -144,7 +153,7 @@ class PatternTying(Tying):
 
     def _key_label(self, key) -> int:
         f, o, _ = key
-        out = None if self.layout.output_order else o
+        out = None if self.layout.output_order or self.merged else o
         return self._lookup[(f, out, pattern_of(self.layout.slot_values(key)))]
 
     @cached_property
@@ -169,9 +178,10 @@ class PatternTying(Tying):
             for perm in itertools.permutations(values):
                 for q in p.orbit:
                     slots = [perm[x] for x in q]
-                    key = slot_key(lay, p.family_index, p.output, slots)
-                    if key is not None:
-                        found.add(lay.index(*key))
+                    for o in range(min(lay.outputs, limit)) if self.merged else (p.output,):
+                        key = slot_key(lay, p.family_index, o, slots)
+                        if key is not None:
+                            found.add(lay.index(*key))
             if len(found) >= limit:
                 break
         return sorted(found)[:limit]
@@ -218,7 +228,8 @@ def pattern_tying(problem) -> PatternTying:
     if action.kind == "sign" and (problem.group.name if problem.group.name != "custom" else problem.group.family) == "symmetric":
         # n >= s + 2: a transposition of two unused points fixes every weight and flips the sign.
         return PatternTying(layout=layout, patterns=(), all_zero=True)
-    per_output = action.kind != "permutation"
+    merged = action.kind == "folded"  # D = S_n × S_m: every output the same S_n-invariant polynomial
+    per_output = action.kind not in ("permutation", "folded")
     outputs = range(layout.outputs) if per_output else [None]
     raw: list[tuple] = []
     for f, fam in enumerate(layout.families):
@@ -247,12 +258,15 @@ def pattern_tying(problem) -> PatternTying:
             )
         for o in outputs:
             for orbit, size_per, formula in shapes:
-                key = min(slot_key(layout, f, o, q, sort=True) for q in orbit)
+                if merged:  # one class over all n/2 outputs
+                    size_per *= layout.outputs
+                    formula = "n/2" if formula == "1" else f"n/2·{formula}"
+                key = min(slot_key(layout, f, 0 if merged else o, q, sort=True) for q in orbit)
                 rep = layout.index(*key)
                 blocks = pattern_of(layout.slot_values(key))
                 raw.append(ClassPattern(fam.name, f, o, blocks, orbit, size_per, formula, rep))
     raw.sort(key=lambda p: p.representative)
-    tying = PatternTying(layout=layout, patterns=tuple(raw), free=tuple(range(len(raw))))
+    tying = PatternTying(layout=layout, patterns=tuple(raw), merged=merged, free=tuple(range(len(raw))))
     total = sum(p.size for p in raw)
     if total != layout.num_weights:
         raise AssertionError(f"pattern classes cover {total} weights, the layout has {layout.num_weights}")

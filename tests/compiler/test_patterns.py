@@ -198,3 +198,27 @@ def test_pattern_path_refuses_what_it_cannot_prove():
         derive(LayerSpec(layer="quadratic", n=4, param="full"), method="pattern")
     with pytest.raises(InvariantError, match="classes .* exceed the limit"):
         derive(LayerSpec(layer="linear", n=10, output="trivial", outputs=10**9))
+
+
+@pytest.mark.parametrize("n", [4, 6, 8, 10])
+def test_folded_rule_under_s_n_by_patterns_equals_the_symbolic_path(n):
+    from invariant.actions import folded_image
+    from invariant.perms import compose, identity, parse_cycles
+
+    spec = LayerSpec(layer="folded-quadratic", n=n, with_linear=True, with_bias=True)
+    pattern, symbolic = derive(spec), derive(spec, method="symbolic")
+    assert pattern.method == "pattern" and members_of(pattern) == members_of(symbolic)
+    assert pattern.dimension.agree and symbolic.dimension.agree
+    # The constructed witness, composed on all n points: identity on inputs, not on outputs.
+    word = pattern.action.witness.split("the product ")[1].split(" (applied")[0].split("·")
+    g, pi = identity(n), identity(n // 2)
+    for letter in reversed([parse_cycles(t, n) for t in word]):
+        g, pi = compose(letter, g), compose(folded_image(letter), pi)
+    assert g == identity(n) and pi != identity(n // 2)
+
+
+def test_folded_rule_at_a_million_points():
+    sol = derive(LayerSpec(layer="folded-linear", n=10**6, with_bias=True))
+    assert sol.method == "pattern" and not sol.action.is_representation
+    assert [sol.class_size(c) for c in range(sol.num_classes)] == [5 * 10**11, 5 * 10**5]
+    assert sol.dimension.derived == sol.dimension.character_formula == 2
