@@ -1,20 +1,27 @@
-"""Render a :class:`~codegen.record.LayerRecord` through the jinja2 template.
+"""Render a record through its jinja2 template; emit it to a file or compile it in memory.
 
-The output is deterministic: the same spec gives byte-identical source (no timestamp).
+Vector layers (orders 1 → 1 or 1 → invariant, one channel) use ``layer.py.j2`` and the
+record of :mod:`codegen.record`; tensor orders and channels of S_n and A_n use
+``tensor_layer.py.j2`` and the record of :mod:`codegen.tensor`. The output is deterministic:
+the same spec gives byte-identical source (no timestamp). Compiled modules register their
+source with :mod:`linecache`, so tracebacks and ``inspect.getsource`` show it.
 """
 
 from __future__ import annotations
 
 import functools
+import linecache
 import sys
 import types
 
 import jinja2
 
-from invariant.spec import LayerSpec
+from invariant.api import derive
 from invariant.files import write_atomic
+from invariant.spec import LayerSpec
 
 from .record import build_record
+from .tensor import build_tensor_record, uses_tensor_path
 
 
 @functools.cache
@@ -29,9 +36,12 @@ def _environment() -> jinja2.Environment:
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def render_source(spec: LayerSpec, method: str = "auto") -> str:
-    """The generated module's source for ``spec``."""
+    """The generated module's source for ``spec`` (cached on the canonical spec)."""
+    if uses_tensor_path(spec):
+        sol = derive(spec, method="pattern" if method == "auto" else method)
+        return _environment().get_template("tensor_layer.py.j2").render(r=build_tensor_record(sol))
     return _environment().get_template("layer.py.j2").render(r=build_record(spec, method))
 
 
@@ -41,13 +51,14 @@ def emit_file(spec: LayerSpec, path: str, method: str = "auto") -> str:
     return path
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def compile_module(spec: LayerSpec, method: str = "auto") -> type:
     """The generated module class, compiled in-process from the same source (no file)."""
     name = f"invariant_generated_{spec.sha256[:16]}"
     module = types.ModuleType(name)
-    module.__file__ = f"<invariant {spec}>"
+    module.__file__ = f"<invariant {spec.sha256[:16]}>"
     source = render_source(spec, method)
+    linecache.cache[module.__file__] = (len(source), None, source.splitlines(True), module.__file__)
     exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own generated code
     sys.modules[name] = module
     return module.Layer
