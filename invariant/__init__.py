@@ -24,6 +24,8 @@ _EXPORTS = {
     "LayerSpec": ("invariant.spec", "LayerSpec"),
     "Solution": ("invariant.solution", "Solution"),
     "compile": ("codegen.render", "compile_module"),
+    "variety": ("invariant.networks.api", "variety"),
+    "VarietySpec": ("invariant.networks.spec", "VarietySpec"),
 }
 
 __all__ = sorted(_EXPORTS)

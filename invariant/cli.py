@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec_options(e)
     e.add_argument("-o", "--out", required=True, metavar="FILE", help="the .py file to write (required)")
 
+    from .networks.cli import add_parser as add_variety_parser
+
+    add_variety_parser(sub)
+
     g = sub.add_parser("groups", help="list the named groups: what they are, their generators and orders",
                        formatter_class=fmt)
     g.add_argument("--n", type=_integer, default=4, help="number of points to show the generators for (default: 4)")
@@ -204,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        commands = {"derive": _derive, "emit": _emit, "check": _check, "groups": _groups}
+        from .networks.cli import run as _variety
+
+        commands = {"derive": _derive, "emit": _emit, "check": _check, "groups": _groups, "variety": _variety}
         code = commands[args.command](args)
         sys.stdout.flush()
         return code

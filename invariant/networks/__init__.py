@@ -12,7 +12,18 @@ components and their latent actions, compares function spaces, and trains inside
 (6, [(6, 'degenerate'), (3, 'layerwise')])
 """
 
-from .api import VarietyReport, variety
-from .spec import VarietySpec
+import importlib
 
-__all__ = ["VarietyReport", "VarietySpec", "variety"]
+#: Public name -> defining module, imported on first use (so the CLI's parser stays light).
+_EXPORTS = {"VarietyReport": ".api", "variety": ".api", "VarietySpec": ".spec"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import the module behind a public name on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'invariant.networks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
