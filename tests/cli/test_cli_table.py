@@ -16,13 +16,11 @@ tolerance".
 
 from __future__ import annotations
 
-import os
+import json
 import random
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -130,29 +128,40 @@ def _argv(template, tmp, files):
     return [re.sub(r"\{(\w+)\}", fill, a) for a in template]
 
 
+#: Runs one command and prints its exit code, CPU seconds and peak RSS (KiB) as JSON. A small
+#: process of its own starts the command: a child's ru_maxrss counts what its parent held at
+#: fork time, and this test process holds torch.
+_MEASURE = """import json, os, signal, subprocess, sys, time
+command, kill_after, out, err = json.loads(sys.argv[1])
+start = time.monotonic()
+with open(out, "wb") as o, open(err, "wb") as e:
+    child = subprocess.Popen(command, stdout=o, stderr=e)
+while True:
+    pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+    if pid:
+        break
+    if time.monotonic() - start > kill_after:
+        os.kill(child.pid, signal.SIGKILL)
+        _, status, usage = os.wait4(child.pid, 0)
+        break
+    time.sleep(0.02)
+child.returncode = os.waitstatus_to_exitcode(status)
+print(json.dumps([child.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, time.monotonic() - start]))
+"""
+
+
 def _measured(argv, cwd, kill_after):
     """Run the CLI (or ``python -c``); return (exit code, stdout, stderr, CPU seconds, peak MB, wall seconds).
 
     The process is killed after ``kill_after`` wall seconds (it has failed by then anyway).
     """
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
-    start = time.monotonic()
-    with open(out, "wb") as o, open(err, "wb") as e:
-        command = argv if argv[0] == "-c" else ["-m", "invariant.cli", *argv]  # "-c": a library call
-        child = subprocess.Popen([sys.executable, *command], stdout=o, stderr=e, cwd=cwd)
-    while True:  # reap it ourselves: os.wait4 gives this child's own rusage
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() - start > kill_after:
-            os.kill(child.pid, signal.SIGKILL)
-            _, status, usage = os.wait4(child.pid, 0)
-            break
-        time.sleep(0.02)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - start
-    return (child.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
-            usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall)
+    command = [sys.executable, *(argv if argv[0] == "-c" else ["-m", "invariant.cli", *argv])]  # "-c": a library call
+    config = json.dumps([command, kill_after, str(out), str(err)])
+    report = subprocess.run([sys.executable, "-c", _MEASURE, config], cwd=cwd, capture_output=True, text=True,
+                            check=True, timeout=kill_after + 60)
+    code, cpu, peak_kib, wall = json.loads(report.stdout)
+    return code, out.read_text(errors="replace"), err.read_text(errors="replace"), cpu, peak_kib / 1024, wall
 
 
 @pytest.mark.parametrize("name, how, template, code, fragment", ROWS, ids=[r[0] for r in ROWS])
