@@ -111,7 +111,8 @@ def test_parity_quick_writes_everything(parity_runs):
         assert run["curve"][0]["epoch"] == 0 and run["curve"][-1]["epoch"] == run["epochs"]
     report = (out / "report.md").read_text()
     assert "| figure | note's claim | measured (train / true error) | agreement |" in report
-    claim_rows = [line for line in report.splitlines() if line.startswith("| fig")]
+    claims_table = report.split("| figure | note's claim |")[1].split("\n\n")[0]
+    claim_rows = claims_table.splitlines()[2:]  # after the header's rest and the |---| line
     assert [row.split(" | ")[0] for row in claim_rows] == [f"| fig{k}" for k in range(2, 10)]  # each claim once
     assert all(row.split(" | ")[-1].rstrip(" |").startswith(("agrees", "differs", "partly", "— (no claim)"))
                for row in claim_rows)
