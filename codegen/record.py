@@ -27,6 +27,7 @@ from invariant import __version__
 from invariant.api import derive
 from invariant.errors import InvariantError
 from invariant.groups import describe_order
+from invariant.layout import layout_of
 from invariant.solution import Solution
 from invariant.spec import LayerSpec
 
@@ -141,6 +142,12 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     if spec.input_order != 1 or spec.output_order > 1 or spec.in_channels != 1 or spec.out_channels != 1:
         raise InvariantError("tensor orders and channels are emitted by the tensor template (symmetric group)")
     kind = structured_kind(spec)
+    weights_count = layout_of(spec).num_weights
+    if kind != "power_sums" and weights_count > MAX_TRIPLES:  # refused before any derivation
+        raise InvariantError(
+            f"{weights_count} weights are too many to emit for this group (limit {MAX_TRIPLES}); the symmetric "
+            "group's modules have no such limit: use a smaller n"
+        )
     sol = derive(spec, method="pattern" if kind == "power_sums" and method == "auto" else method)
     if not sol.action.is_representation:
         raise InvariantError(
@@ -160,10 +167,6 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         structured = PowerSums(degree, terms, mix, spec.output == "permutation")
         stats = interpolated_stats(spec, sol) if n > PATTERN_N else class_stats(sol)
     else:
-        if sol.num_weights > MAX_TRIPLES:
-            raise InvariantError(
-                f"{sol.num_weights} weights are too many to emit for this group (limit {MAX_TRIPLES}); use a smaller n"
-            )
         weights = _triples(sol, offsets)
         stats = class_stats(sol)
         if kind == "cyclic":  # the triples that build output 0's row of W, B and C

@@ -161,6 +161,9 @@ def _derive(args) -> int:
 def _emit(args) -> int:
     from codegen import emit_file
 
+    from .files import check_writable
+
+    check_writable([args.out])
     path = emit_file(_spec(args), args.out, method=args.method)
     print(f"wrote {path}")
     return 0
