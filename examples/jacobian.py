@@ -197,6 +197,39 @@ def equivariant_section(n, depth, gen):
     return {"classes": sol.num_free, "rows": rows}
 
 
+def figure_equivariant(out, res):
+    """fig4: the two singular values of each S_n-equivariant network (horizontal bars, labelled).
+
+    Needs only results.json's ``equivariant`` rows, so a committed run's figure can be redrawn:
+    ``figure_equivariant(Path(DIR), json.loads((Path(DIR) / "results.json").read_text()))``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = res["equivariant"]["rows"]
+    short = {"module default init": "module's default init", "critical: α = 1, β = -2/n (Householder)":
+             "Householder: α = 1, β = -2/n", "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    positions = np.arange(len(rows))
+    values = []
+    for offset, key, label in ((-0.2, "sigma_perp", "σ on 1⊥ (n-1 times)"), (0.2, "sigma_ones", "σ on 1")):
+        values += [math.log10(max(r[key], 1e-300)) for r in rows]
+        bars = ax.barh(positions + offset, values[-len(rows):], 0.4, label=label)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)  # a bar of length 0 (σ = 1) shows its value
+    lo, hi = min(values + [0.0]), max(values + [0.0])
+    ax.set_xlim(lo - 0.12 * (hi - lo or 1), hi + 0.12 * (hi - lo or 1))  # room for the labels on both sides
+    ax.set_yticks(positions, [f"{short.get(r['init'], r['init'])}, {r['activation']}" for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("log10 singular value of J")
+    ax.set_ylabel("initialization, activation")
+    ax.set_title(f"S_n-equivariant nets, L = {rows[0]['L']}, n = {rows[0]['n']} (symmetric input)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left")
+    save_figure(fig, out / "fig4_equivariant.png", dpi=100, bbox_inches="tight")
+
+
 def figures(out, res, spectra, densities):
     import matplotlib
 
@@ -253,21 +286,7 @@ def figures(out, res, spectra, densities):
     fig.tight_layout()
     save_figure(fig, out / "fig3_phi_prime.png", dpi=100)
 
-    rows = res["equivariant"]["rows"]
-    short = {"module default init": "module's default init", "critical: α = 1, β = -2/n (Householder)":
-             "Householder: α = 1, β = -2/n", "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    positions = np.arange(len(rows))
-    ax.barh(positions - 0.2, [math.log10(max(r["sigma_perp"], 1e-300)) for r in rows], 0.4, label="σ on 1⊥ (n-1 times)")
-    ax.barh(positions + 0.2, [math.log10(max(r["sigma_ones"], 1e-300)) for r in rows], 0.4, label="σ on 1")
-    ax.set_yticks(positions, [f"{short.get(r['init'], r['init'])}, {r['activation']}" for r in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("log10 singular value of J")
-    ax.set_ylabel("initialization, activation")
-    ax.set_title(f"S_n-equivariant nets, L = {rows[0]['L']}, n = {rows[0]['n']} (symmetric input)", fontsize=10)
-    ax.legend(fontsize=7)
-    save_figure(fig, out / "fig4_equivariant.png", dpi=100, bbox_inches="tight")
+    figure_equivariant(out, res)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     ticks = sorted({r["L"] / r["N"] for w in ("gaussian", "orthogonal") for r in scan_rows(res, w)})
     for weights, marker in (("gaussian", "o"), ("orthogonal", "s")):
