@@ -107,7 +107,7 @@ class Family:
     outputs: tuple[int, ...]
     init_std: tuple[float, ...]
     phi_subscripts: str
-    pairs: tuple[tuple[int, int], ...]  # slot pairs whose equality bits make a pattern code
+    slots: int  # output slots + degree · k input slots
     codes: tuple[tuple[int, int], ...]  # (pattern code, class row) for the dense reference
     ext_subscripts: str  # θ_c f_c placed at the class's output index: (K, C.., M, D)
     dense_subscripts: str
@@ -216,9 +216,14 @@ def second_moment(blocks: tuple[int, ...], layout: TensorLayout, degree: int, l:
     return Fraction(c * c * count)
 
 
-def _pair_code(blocks: tuple[int, ...]) -> int:
-    pairs = itertools.combinations(range(len(blocks)), 2)
-    return sum(1 << p for p, (s, t) in enumerate(pairs) if blocks[s] == blocks[t])
+def pattern_code(blocks: tuple[int, ...]) -> int:
+    """Σ_t first(t)·t!, first(t) = the first slot with the same index as slot t: a code of the
+    set partition below (number of slots)!, which the dense reference computes per tuple.
+
+    >>> pattern_code((0, 1, 0)), pattern_code((0, 1, 1))
+    (1, 3)
+    """
+    return sum(blocks.index(b) * math.factorial(t) for t, b in enumerate(blocks))
 
 
 def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
@@ -274,8 +279,8 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
             mix_float=tuple(tuple(tuple(float(Fraction(v)) for v in row) for row in s) for s in mix),
             factor=tuple(float(f) for f in factors), outputs=tuple(outputs), init_std=tuple(init),
             phi_subscripts=f"skm,k{chan}e->{chan}sme",
-            pairs=tuple(itertools.combinations(range(l + d * layout.k), 2)),
-            codes=tuple((_pair_code(p.blocks), r) for r, (_, p) in enumerate(members)),
+            slots=l + d * layout.k,
+            codes=tuple((pattern_code(p.blocks), r) for r, (_, p) in enumerate(members)),
             ext_subscripts=f"k{chan}e,km->k{chan}me",
             dense_subscripts=_dense_subscripts(layout, d, l),
         ))

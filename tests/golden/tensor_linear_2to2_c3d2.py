@@ -55,9 +55,11 @@ MIX_W = (((0.0,), (0.0,), (0.0,), (0.0,), (0.0,), (0.0,), (1.0,), (-1.0,), (0.0,
 FACTOR_W = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 OUTPUT_W = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 INIT_STD_W = (0.2581988897471611, 0.09759000729485333, 0.09759000729485333, 0.09759000729485333, 0.03984095364447979, 0.18257418583505536, 0.18257418583505536, 0.07453559924999299, 0.18257418583505536, 0.18257418583505536, 0.07453559924999299, 0.07453559924999299, 0.07453559924999299, 0.07453559924999299, 0.03333333333333333)
-# Dense reference: pattern code = sum of 2^p over slot pairs PAIRS[p] with equal indices.
-PAIRS_W = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
-CODES_W = ((63, 0), (11, 1), (21, 2), (33, 3), (1, 4), (38, 5), (18, 6), (2, 7), (12, 8), (56, 9), (8, 10), (4, 11), (16, 12), (32, 13), (0, 14))
+# Dense reference: (pattern code, class row); code = sum over slots t of first(t) * t!,
+# first(t) the first slot holding the same index as slot t.
+CODES_W = ((0, 0), (18, 1), (4, 2), (16, 3), (22, 4), (1, 5), (7, 6), (19, 7), (3, 8), (9, 9), (21, 10), (5, 11), (11, 12), (17, 13), (23, 14))
+# The classes' positions in derive(spec).patterns:
+CLASSES_W = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 
 # Family C (degree 0): parameter `bias` of shape (2, 2).
 # Class patterns (restricted-growth labels of output slots, then input slots):
@@ -69,9 +71,11 @@ MIX_C = (((1.0,), (-1.0,)), ((0.0,), (1.0,)))
 FACTOR_C = (1.0, 1.0)
 OUTPUT_C = (0, 0)
 INIT_STD_C = (0.0, 0.0)
-# Dense reference: pattern code = sum of 2^p over slot pairs PAIRS[p] with equal indices.
-PAIRS_C = ((0, 1),)
-CODES_C = ((1, 0), (0, 1))
+# Dense reference: (pattern code, class row); code = sum over slots t of first(t) * t!,
+# first(t) the first slot holding the same index as slot t.
+CODES_C = ((0, 0), (1, 1))
+# The classes' positions in derive(spec).patterns:
+CLASSES_C = (15, 16)
 
 
 def _device(device):
@@ -117,18 +121,23 @@ class LinearSymmetric2To2(nn.Module):
         self.register_buffer("mix_C", torch.tensor(MIX_C, **factory), persistent=False)
         self.register_buffer("init_std_C", torch.tensor(INIT_STD_C, **factory), persistent=False)
         if forward_impl == "dense":
-            self.register_buffer("table_W", self._table(PAIRS_W, CODES_W, 15, 6, 4, n, factory["device"]), persistent=False)
-            self.register_buffer("table_C", self._table(PAIRS_C, CODES_C, 2, 1, 2, n, factory["device"]), persistent=False)
+            self.register_buffer("table_W", self._table(CODES_W, 15, 4, n, factory["device"]), persistent=False)
+            self.register_buffer("table_C", self._table(CODES_C, 2, 2, n, factory["device"]), persistent=False)
         self.reset_parameters()
 
     @staticmethod
-    def _table(pairs, codes, classes, num_pairs, slots, n, device):
+    def _table(codes, classes, slots, n, device):
         """Class row of every index tuple (``classes``: no class, weight 0) at this n."""
         grid = torch.meshgrid(*[torch.arange(n, device=device)] * slots, indexing="ij") if slots else ()
         code = torch.zeros((n,) * slots, dtype=torch.long, device=device)
-        for p, (s, t) in enumerate(pairs):
-            code = code + (grid[s] == grid[t]).long() * (1 << p)
-        lookup = torch.full((1 << num_pairs,), classes, dtype=torch.long, device=device)
+        radix = 1
+        for t in range(slots):
+            first = torch.full_like(code, t)
+            for s in reversed(range(t)):
+                first = torch.where(grid[s] == grid[t], s, first)
+            code = code + first * radix
+            radix *= t + 1
+        lookup = torch.full((radix,), classes, dtype=torch.long, device=device)
         lookup[[c for c, _ in codes]] = torch.tensor([row for _, row in codes], dtype=torch.long, device=device)
         return lookup[code]
 
