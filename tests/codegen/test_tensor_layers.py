@@ -1,7 +1,6 @@
 """Tensor-order S_n layers (codegen/tensor.py): brute-force oracle, equivariance under random
 permutations, any n against the dense module of each n, gradients, masks, init, pickling."""
 
-import math
 import subprocess
 import sys
 import types
