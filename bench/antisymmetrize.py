@@ -11,6 +11,12 @@ Not a test; prints a markdown table.
 
 from __future__ import annotations
 
+import os
+
+# Before numpy and torch load their OpenMP runtime: idle OpenMP threads sleep instead of spinning.
+# On a busy machine spinning threads made two-thread runs up to 60x slower than one thread.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import itertools
 import math

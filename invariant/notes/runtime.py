@@ -79,7 +79,10 @@ def configure_threads(requested: int | None = None) -> int:
     inter-op pool where that is still possible (torch fixes it at the first parallel call), and
     the BLAS and OpenMP pools of every library already loaded (numpy's, scipy's) through
     threadpoolctl. More threads than cores only slows a shared machine down, which is why the
-    default follows the CPU affinity rather than the machine's core count.
+    default follows the CPU affinity rather than the machine's core count. How idle OpenMP
+    threads wait can only be chosen before the runtime loads: the examples set
+    ``OMP_WAIT_POLICY=PASSIVE`` before importing torch, as spinning threads on a busy machine
+    made two-thread runs up to 60 times slower than one thread.
     """
     import torch
     from threadpoolctl import threadpool_limits

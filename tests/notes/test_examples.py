@@ -209,7 +209,9 @@ def test_same_seed_byte_identical_results_and_the_clock_apart(fixture, request):
 
 @pytest.mark.parametrize("script", EXAMPLES)
 def test_threads_option_is_documented_and_validated(script, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     example = load_example(script.removesuffix(".py"), monkeypatch)
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"  # set on import, before OpenMP starts in a fresh process
     with pytest.raises(SystemExit):
         example.main(["--help"])
     assert "all cores this process may use, capped by OMP_NUM_THREADS" in " ".join(capsys.readouterr().out.split())
