@@ -101,44 +101,63 @@ def exact_dimension(eqs: Equations, budget: float, primes: bool = True) -> Exact
             dim, _ = cas.dimension(polys, P, left())
             found = None
             plist = ()
-            if primes:
-                plist, _ = cas.minimal_primes(polys, P, left())
-                found = tuple(p.dimension for p in plist)
-            return ExactResult(dim, time.perf_counter() - start, "Gröbner basis of the whole ideal", 1, 0, found, tuple(plist))
+            note = "Gröbner basis of the whole ideal"
+            if primes and left() > 0:
+                try:
+                    plist, _ = cas.minimal_primes(polys, P, left())
+                    found = tuple(p.dimension for p in plist)
+                except cas.CASTimeout:
+                    note += "; minimal primes did not finish within the budget"
+            return ExactResult(dim, time.perf_counter() - start, note, 1, 0, found, tuple(plist))
         rows = _first_layer_rows(spec)
         m, N = len(rows), len(rows[0])
-        others = P - m * N
+        last = list(range(layer_slices(spec)[-1].start, P))
+        # Two layers: E is linear in the last layer's weights v, so V is a cone in v; split
+        # v = 0 (no equation left: the stratum is all of the remaining space) from v ≠ 0 with
+        # its first nonzero entry scaled to 1 (one more dimension for the scale).
+        cone = spec.num_layers == 2
+        others = P - m * N - (len(last) if cone else 0)
         best, cells, skipped = -1, 0, 0
         order = sorted(_cells(m, N), key=lambda c: -(m * c[0] + _substitution(rows, *c)[1]))
         for r, pivots in order:
-            fixed, free = _substitution(rows, r, pivots)
-            if m * r + free + others <= best:
-                skipped += 1
-                continue
-            if left() <= 0:
-                raise cas.CASTimeout("budget spent")
-            sub = ", ".join(f"w{v}, {val}" for v, val in sorted(fixed.items()))
-            script = "\n".join([
-                cas._ring(P), "option(redSB);", cas._ideal(polys),
-                f"ideal J = subst(I, {sub});" if fixed else "ideal J = I;",
-                'print("DIM=" + string(dim(std(J))));',
-            ])
-            out, _ = cas.run(script, left())
-            full = int(out.split("DIM=")[1].split()[0])
-            dim_cell = full - len(fixed)  # substituted variables count as free in the ambient ring
-            best = max(best, m * r + dim_cell)
-            cells += 1
+            fixed_q, free = _substitution(rows, r, pivots)
+            if cone:
+                best = max(best, m * r + free + others)  # the stratum v = 0
+                pieces = [(1, {**fixed_q, **{last[j]: 0 for j in range(i)}, last[i]: 1}, len(last) - i - 1)
+                          for i in range(len(last))]
+            else:
+                pieces = [(0, fixed_q, 0)]
+            for extra, fixed, free_v in pieces:
+                if m * r + free + others + free_v + extra <= best:
+                    skipped += 1
+                    continue
+                if left() <= 0:
+                    raise cas.CASTimeout("budget spent")
+                sub = ", ".join(f"w{v}, {val}" for v, val in sorted(fixed.items()))
+                script = "\n".join([
+                    cas._ring(P), "option(redSB);", cas._ideal(polys),
+                    f"ideal J = subst(I, {sub});" if fixed else "ideal J = I;",
+                    'print("DIM=" + string(dim(std(J))));',
+                ])
+                out, _ = cas.run(script, left())
+                full = int(out.split("DIM=")[1].split()[0])
+                if full >= 0:  # -1: the cell is empty
+                    dim_cell = full - len(fixed)  # substituted variables count as free in the ambient ring
+                    best = max(best, m * r + extra + dim_cell)
+                cells += 1
         found = None
         plist: tuple = ()
-        if primes and left() > 0:
-            r, pivots = m, tuple(range(m)) if m <= N else None
-            if pivots is not None:
-                fixed, _ = _substitution(rows, r, pivots)
-                sub_polys = [_subst(p, fixed) for p in polys]
+        note = (f"GL(h_1) cell decomposition{' with the last layer as a cone' if cone else ''}: {cells} cells by "
+                f"Gröbner bases, {skipped} skipped by the dimension bound")
+        if primes and left() > 0 and m <= N:
+            fixed, _ = _substitution(rows, m, tuple(range(m)))
+            sub_polys = [_subst(p, fixed) for p in polys]
+            try:
                 got, _ = cas.minimal_primes(sub_polys, P, left())
                 plist = tuple(got)
                 found = tuple(sorted((m * m + p.dimension - len(fixed) for p in got), reverse=True))
-        note = f"GL(h_1) cell decomposition: {cells} cells by Gröbner bases, {skipped} skipped by the dimension bound"
+            except cas.CASTimeout:
+                note += "; minimal primes of the open cell did not finish within the budget"
         return ExactResult(best, time.perf_counter() - start, note, cells, skipped, found, plist)
     except cas.CASTimeout:
         elapsed = time.perf_counter() - start

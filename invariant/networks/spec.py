@@ -37,6 +37,9 @@ MAX_LAYERS = 3
 MAX_WEIGHTS = 400
 #: At most this many output-polynomial coefficients (outputs × monomials of the network's degrees).
 MAX_COEFFICIENTS = 4_000
+#: Three-layer networks (degree 8) above this many weights are refused: their exact expansion
+#: alone takes over 60 s here (bench/variety_cpu.md: (3,3,3,1), 42 weights, 11 s; (3,4,4,1), 74, 91 s).
+MAX_DEEP_WEIGHTS = 50
 #: Widths above this are refused (hidden units are generic; wider layers add nothing testable here).
 MAX_WIDTH = 16
 
@@ -69,6 +72,11 @@ class VarietySpec:
         self.layer_spec  # validates group, generators and the output action against the last width
         if self.num_weights > MAX_WEIGHTS:
             raise InvariantError(f"{self.num_weights} weights is beyond the limit {MAX_WEIGHTS}; use smaller widths")
+        if self.num_layers >= 3 and self.num_weights > MAX_DEEP_WEIGHTS:
+            raise InvariantError(
+                f"{self.num_weights} weights in a {self.num_layers}-layer network is beyond the limit {MAX_DEEP_WEIGHTS} "
+                "(the exact degree-8 expansion alone exceeds 60 s)"
+            )
         if self.num_coefficients > MAX_COEFFICIENTS:
             raise InvariantError(
                 f"the output polynomial has {self.num_coefficients} coefficients, beyond the limit {MAX_COEFFICIENTS}; "

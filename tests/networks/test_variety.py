@@ -40,7 +40,7 @@ def test_spec_round_trips(widths, output, lin, bias):
 
 @pytest.mark.parametrize("widths, output", [
     ("3", "trivial"), ("3,0,1", "trivial"), ("3,-1,1", "trivial"), ("3,2,2", "permutation"),
-    ("a,b", "trivial"), ("3,2,2,2,2,1", "trivial"), ("3,40,1", "trivial"),
+    ("a,b", "trivial"), ("3,2,2,2,2,1", "trivial"), ("3,40,1", "trivial"), ("3,4,4,1", "trivial"),
 ])
 def test_bad_specs_are_one_line_errors(widths, output):
     with pytest.raises(InvariantError) as info:
