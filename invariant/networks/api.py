@@ -93,6 +93,13 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
     alleq = all_equivariant(spec, action)
     timings["function_spaces"] = time.perf_counter() - t0
     matches = _match_primes(spec, neq, ex, comps)
+    if matches and any(m is None for m in matches):
+        # Real points of the primes no sampled point lies on: solve the prime's generators by
+        # least squares in the open cell, analyse the point, add it as a component.
+        t0 = time.perf_counter()
+        comps = _add_prime_points(spec, neq, action, ex, matches, comps, seed)
+        timings["prime_points"] = time.perf_counter() - t0
+        matches = _match_primes(spec, neq, ex, comps)
     return VarietyReport(
         spec=spec, weights=weight_names(spec), equations=eqs, action=action, exact=ex,
         numerical_dim=numerical, numerical_rank=best.example.local if best else None,
@@ -100,6 +107,49 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
         layerwise_dim=lw[0], layerwise_rank=lw[1], layerwise_desc=lw[2], all_equivariant=alleq,
         prime_matches=matches, timings=timings,
     )
+
+
+def _add_prime_points(spec, neq, action, ex, matches, comps, seed):
+    from scipy.optimize import least_squares
+
+    from .cas import evaluate
+    from .components import analyse_point, on_variety
+    from .exact import _substitution
+
+    rows = _first_layer_rows(spec)
+    m = len(rows)
+    fixed, _ = _substitution(rows, m, tuple(range(m)))
+    free = [i for i in range(spec.num_weights) if i not in fixed]
+    rng = np.random.default_rng(seed + 12345)
+    comps = list(comps)
+    for prime, hit in zip(ex.primes, matches):
+        if hit is not None:
+            continue
+
+        def point(z):
+            w = np.zeros(spec.num_weights)
+            for k, v in fixed.items():
+                w[k] = v
+            w[free] = z
+            return w
+
+        best = None
+        for _ in range(8):
+            sol = least_squares(lambda z: [evaluate(g, point(z)) for g in prime.generators],
+                                rng.standard_normal(len(free)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+            if best is None or sol.cost < best.cost:
+                best = sol
+        w = point(best.x)
+        if best.cost > 1e-24 or not on_variety(neq, w):
+            continue  # no real point found (the prime may have none)
+        a = analyse_point(neq, w, action, rng)
+        if not a.local.sharp:
+            continue
+        # No sampled point lies on this prime, so it is a component of its own (G may permute it
+        # with others of the same kind and dimension).
+        comps.append(Component(a.local_dim, a.kind, a.reason, a.latent, a.function.rank, a.orbit_dim, a,
+                               {"exact prime": 1}, None))
+    return sorted(comps, key=lambda c: (-c.dimension, c.kind, -c.function_dim))
 
 
 def _fixed_count(rows) -> int:

@@ -12,6 +12,7 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -57,16 +58,42 @@ def run(script: str, budget: float) -> tuple[str, float]:
         path = fh.name
     start = time.perf_counter()
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    # Singular forks workers (e.g. in minAssGTZ): run it in its own process group and kill the
+    # whole group when the budget runs out; PDEATHSIG ends it if this process dies first.
+    proc = subprocess.Popen([binary, "-q", "--no-rc", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True, preexec_fn=_die_with_parent)
     try:
-        proc = subprocess.run([binary, "-q", "--no-rc", path], capture_output=True, text=True, timeout=budget, env=env)
+        stdout, stderr = proc.communicate(timeout=max(budget, 0.01))
     except subprocess.TimeoutExpired:
+        _kill_group(proc)
         raise CASTimeout(f"Singular did not finish within {budget:g} s") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
     finally:
         os.unlink(path)
+    proc = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0 or "? " in proc.stdout or "error" in proc.stderr.lower():
         raise RuntimeError(f"Singular failed: {proc.stdout[-500:]} {proc.stderr[-500:]}")
     return proc.stdout, elapsed
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _ring(num_vars: int) -> str:

@@ -157,7 +157,10 @@ def analyse_point(eqs: NumericEquations, w, action: NetworkAction, rng) -> Point
         kind, reason = "layerwise", "every hidden layer equivariant for a linear latent action" if latent else "one layer"
     else:
         worst = max(layer.residual for layer in latent)
+        stab = [layer.stabilizer_order for layer in latent if not layer.equivariant]
         kind, reason = "not-layerwise", f"no linear latent action: residual {worst:.2e}"
+        if stab and all(o is not None for o in stab):
+            reason += "; hidden layers equivariant only for subgroups of order " + ", ".join(map(str, stab))
     return PointAnalysis(
         w=np.asarray(w), residual=float(np.max(np.abs(E), initial=0.0)), local=local,
         local_dim=eqs.num_weights - local.rank, function=function, orbit_dim=orbit, latent=latent,

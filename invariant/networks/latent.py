@@ -68,6 +68,7 @@ class LatentLayer:
     residual: float  # max over generators of ‖H_g − R H‖/‖H‖
     character: tuple[int, ...] | None  # χ_R on the class representatives, when equivariant
     decomposition: dict[str, int] | None  # S_n: {partition: multiplicity}
+    stabilizer_order: int | None = None  # order of {g : the layer is equivariant for g}, when not for all of G
 
     @property
     def equivariant(self) -> bool:
@@ -114,8 +115,25 @@ def analyse(net, w, action, with_decomposition: bool = True) -> list[LatentLayer
             character = tuple(_trace(H, basis, rep) for rep, _ in action.classes)
             if with_decomposition and action.family == "symmetric":
                 decomposition = decompose_symmetric(spec.n, action.classes, character)
-        out.append(LatentLayer(l, H.shape[0], rank, effective, residual, character, decomposition))
+        stabilizer = None
+        if rank == H.shape[0] and residual > LATENT_TOL:
+            stabilizer = _stabilizer_order(H, basis, spec.n, action)
+        out.append(LatentLayer(l, H.shape[0], rank, effective, residual, character, decomposition, stabilizer))
     return out
+
+
+#: Stabilizers are computed by listing G up to this order.
+MAX_STABILIZER_ORDER = 5_040
+
+
+def _stabilizer_order(H, basis, n, action) -> int | None:
+    """|{g ∈ G : H_g = R H for some R}|: the subgroup for which the hidden layer is equivariant."""
+    if action.order > MAX_STABILIZER_ORDER:
+        return None
+    from ..groups import sympy_group
+
+    group = sympy_group(n, tuple(g for g, _, _ in action.pairs))
+    return sum(1 for p in group.generate() if solve_action(H, basis, tuple(p.array_form))[1] <= LATENT_TOL)
 
 
 def _trace(H, basis, g) -> int:

@@ -160,6 +160,12 @@ def test_exact_path_three_two_one():
     assert std.latent[0].decomposition == {"[2,1]": 1}
     assert std.function_dim == 2  # c·|aA + bB|²: a cone over a conic
     assert rep.agree is True
+    # The three remaining 6-dimensional primes have real points whose hidden layer is equivariant
+    # only for a transposition (a subgroup of order 2): not layerwise. Every prime is matched.
+    others = [c for c in rep.components if c.kind == "not-layerwise"]
+    assert [c.dimension for c in others] == [6, 6, 6]
+    assert all(c.latent[0].stabilizer_order == 2 and c.example.end_to_end_error <= 1e-12 for c in others)
+    assert None not in rep.prime_matches
 
 
 # --- characters -----------------------------------------------------------------------------
@@ -214,3 +220,36 @@ def test_exact_path_stops_within_budget():
     ex = exact_dimension(equations(spec), 3.0)
     assert time.perf_counter() - start < 10
     assert ex.dimension is None and "budget" in ex.note and "\n" not in ex.note
+
+
+def _live_singulars() -> set[int]:
+    import os
+
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read()
+            with open(f"/proc/{entry}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"Singular" in cmd and state != "Z":
+            pids.add(int(entry))
+    return pids
+
+
+def test_timeout_kills_singular_and_its_workers():
+    """minAssGTZ forks workers; a timeout must leave none of them running."""
+    from invariant.networks import cas
+
+    before = _live_singulars()
+    eqs = equations(VarietySpec.build(widths=(3, 3, 1), output="trivial"))
+    with pytest.raises(cas.CASTimeout):
+        cas.minimal_primes(eqs.singular(), 24, 1.0)
+    import time
+
+    time.sleep(0.5)
+    assert _live_singulars() <= before
