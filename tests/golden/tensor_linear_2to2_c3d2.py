@@ -152,7 +152,7 @@ class LinearSymmetric2To2(nn.Module):
     def _check(self, x, mask, n):
         expected = "(..., " + "n, " * INPUT_ORDER + f"{IN_CHANNELS})"
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise TypeError(f"{type(self).__name__} expects a floating-point tensor of shape {expected}, got {getattr(x, 'dtype', type(x))}")
+            raise TypeError(f"{type(self).__name__} expects a floating-point tensor of shape {expected}, got {x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
         points = tuple(x.shape[x.dim() - 1 - INPUT_ORDER: -1])
         if x.dim() < INPUT_ORDER + 1 or x.shape[-1] != IN_CHANNELS or len(set(points)) > 1:
             raise ValueError(f"{type(self).__name__} expects input of shape {expected} (point axes of equal size n, channels last), got {tuple(x.shape)}")
