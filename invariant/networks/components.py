@@ -146,19 +146,25 @@ def analyse_point(eqs: NumericEquations, w, action: NetworkAction, rng) -> Point
     c = eqs.net.coefficients(w)
     spec = eqs.spec
     last = w[eqs.net.slices[-1]]
-    if np.max(np.abs(c)) <= 1e-9 * max(1.0, np.max(np.abs(w))) ** (2 ** spec.num_layers - 1):
+    tiny = 1e-9 * max(1.0, np.max(np.abs(w))) ** (2 ** spec.num_layers - 1)
+    nonconstant = np.array([sum(e) > 0 for e in eqs.net.output_basis] * spec.outputs)
+    if np.max(np.abs(c)) <= tiny:
         kind = "degenerate"
         reason = "zero last layer" if np.max(np.abs(last)) <= 1e-12 else "the network computes 0"
+    elif np.max(np.abs(c[nonconstant]), initial=0.0) <= tiny:
+        kind, reason = "degenerate", "the network computes a constant"
     elif any(layer.effective_width < layer.width for layer in latent):
         kind = "degenerate"
         widths = (spec.n, *(layer.effective_width for layer in latent), spec.outputs)
         reason = "effective widths " + ",".join(map(str, widths))
     elif all(layer.equivariant for layer in latent):
-        kind, reason = "layerwise", "every hidden layer equivariant for a linear latent action" if latent else "one layer"
+        how = "an affine" if spec.with_linear and spec.with_bias else "a linear"
+        kind, reason = "layerwise", f"every hidden layer equivariant for {how} latent action" if latent else "one layer"
     else:
         worst = max(layer.residual for layer in latent)
         stab = [layer.stabilizer_order for layer in latent if not layer.equivariant]
-        kind, reason = "not-layerwise", f"no linear latent action: residual {worst:.2e}"
+        how = "affine" if spec.with_linear and spec.with_bias else "linear"
+        kind, reason = "not-layerwise", f"no {how} latent action: residual {worst:.2e}"
         if stab and all(o is not None for o in stab):
             reason += "; hidden layers equivariant only for subgroups of order " + ", ".join(map(str, stab))
     return PointAnalysis(

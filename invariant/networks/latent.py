@@ -101,16 +101,27 @@ def analyse(net, w, action, with_decomposition: bool = True) -> list[LatentLayer
     values = net.units(w)
     out = []
     spec = net.spec
+    # With linear and bias terms in every layer a hidden translation h ↦ h + b is undone by the
+    # next layer too, so latent actions may be affine: h(g·x) = R(g) h(x) + t(g). Solving on the
+    # non-constant coefficients finds R (the constants give t); χ is that of the linear part R.
+    affine = spec.with_linear and spec.with_bias
     for l in range(1, spec.num_layers):
-        H = values[l]
-        basis = net.bases[l]
+        H_all = values[l]
+        basis_all = net.bases[l]
+        nonconstant = [j for j, e in enumerate(basis_all) if sum(e) > 0]
+        if affine:
+            H, basis = H_all[:, nonconstant], tuple(basis_all[j] for j in nonconstant)
+        else:
+            H, basis = H_all, basis_all
         rank = numerical_rank(H)
         dead = consumed_kernel(net, w, l)
         residual = max((solve_action(H, basis, g)[1] for g, _, _ in action.pairs), default=0.0)
         if rank < H.shape[0]:
             residual = float("nan")  # R is not determined by a rank-deficient H
         character = decomposition = None
-        effective = min(rank, H.shape[0] - dead)
+        # Units that differ only by constants are one unit plus a bias: count the non-constant part.
+        rank_nc = numerical_rank(H_all[:, nonconstant]) if len(nonconstant) < len(basis_all) else numerical_rank(H_all)
+        effective = min(rank_nc, H.shape[0] - dead)
         if rank == H.shape[0] and residual <= LATENT_TOL:
             character = tuple(_trace(H, basis, rep) for rep, _ in action.classes)
             if with_decomposition and action.family == "symmetric":
