@@ -25,6 +25,7 @@ def test_default_threads_follow_affinity_capped_by_omp_num_threads(monkeypatch, 
     assert R.default_threads() == (expected if expected is not None else cores)
 
 
+@pytest.mark.slow  # two fresh interpreters importing torch
 def test_configure_threads_sets_torch_and_blas_pools():
     code = ("import numpy, torch, threadpoolctl; from invariant.notes.runtime import configure_threads; "
             "print(configure_threads(1), torch.get_num_threads(), torch.get_num_interop_threads(), "
