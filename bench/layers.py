@@ -23,7 +23,7 @@ import types
 import torch
 
 import invariant
-from codegen.tensor import render_tensor_source
+from codegen.render import render_source
 from invariant import LayerSpec
 
 DENSE_LIMIT = 256  # n³ weights beyond this do not fit a sensible memory budget (4 GB at n=1024)
@@ -121,7 +121,7 @@ def tensor_table(device, batch, repeats, sizes, channels, clock):
     for c in channels:
         module = types.ModuleType("generated_2to2")
         spec = LayerSpec(layer="linear", n=8, input_order=2, output_order=2, in_channels=c, out_channels=c, with_bias=True)
-        exec(compile(render_tensor_source(spec), "<generated 2→2>", "exec"), module.__dict__)  # noqa: S102
+        exec(compile(render_source(spec), "<generated 2→2>", "exec"), module.__dict__)  # noqa: S102
         for n in sizes:
             torch.manual_seed(0)
             layer = module.Layer(device=device)

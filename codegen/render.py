@@ -20,8 +20,8 @@ from invariant.api import derive
 from invariant.files import write_atomic
 from invariant.spec import LayerSpec
 
-from .record import build_record
-from .tensor import build_tensor_record, uses_tensor_path
+from .record import LayerRecord, build_record
+from .tensor import TensorRecord, build_tensor_record, uses_tensor_path
 
 
 @functools.cache
@@ -36,13 +36,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def render_record(record: LayerRecord | TensorRecord) -> str:
+    """Place a record's values in its template."""
+    template = "tensor_layer.py.j2" if isinstance(record, TensorRecord) else "layer.py.j2"
+    return _environment().get_template(template).render(r=record)
+
+
 @functools.lru_cache(maxsize=64)
 def render_source(spec: LayerSpec, method: str = "auto") -> str:
     """The generated module's source for ``spec`` (cached on the canonical spec)."""
     if uses_tensor_path(spec):
         sol = derive(spec, method="pattern" if method == "auto" else method)
-        return _environment().get_template("tensor_layer.py.j2").render(r=build_tensor_record(sol))
-    return _environment().get_template("layer.py.j2").render(r=build_record(spec, method))
+        return render_record(build_tensor_record(sol))
+    return render_record(build_record(spec, method))
 
 
 def emit_file(spec: LayerSpec, path: str, method: str = "auto") -> str:

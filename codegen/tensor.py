@@ -41,20 +41,15 @@ pass per output diagonal: O(n^max(k,l) · C · D) per sample for linear layers.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
-import linecache
 import math
-import sys
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-import jinja2
-
-from invariant import LayerSpec, __version__, derive
+from invariant import LayerSpec, __version__
+from invariant.partitions import falling, pattern_of, set_partitions
 from invariant.solution import Solution
 
 BATCH, CHANNELS = "z", "xy"
@@ -144,27 +139,6 @@ class TensorRecord:
     steps: tuple[Step, ...]
 
 
-def restricted_growth(labels) -> tuple[int, ...]:
-    """Relabel blocks by first appearance: ``restricted_growth((5, 2, 5)) == (0, 1, 0)``."""
-    seen: dict = {}
-    return tuple(seen.setdefault(v, len(seen)) for v in labels)
-
-
-def set_partitions(m: int) -> Iterator[tuple[int, ...]]:
-    """All restricted-growth strings of length m (Bell(m) of them), in lexicographic order.
-
-    >>> [len(list(set_partitions(m))) for m in range(6)]
-    [1, 1, 2, 5, 15, 52]
-    """
-    def grow(prefix, top):
-        if len(prefix) == m:
-            yield tuple(prefix)
-            return
-        for v in range(top + 2):
-            yield from grow(prefix + [v], max(top, v))
-    yield from grow([], -1)
-
-
 def coarsenings(blocks: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Fraction]]:
     """(σ, μ(P, σ)) for every partition σ ≥ P (blocks merged), P given by ``blocks``.
 
@@ -175,22 +149,18 @@ def coarsenings(blocks: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Frac
     for merge in set_partitions(count):
         sizes = [merge.count(v) for v in range(max(merge) + 1)] if merge else []
         mu = math.prod((-1) ** (s - 1) * math.factorial(s - 1) for s in sizes)
-        yield restricted_growth(merge[b] for b in blocks), Fraction(mu)
+        yield pattern_of(merge[b] for b in blocks), Fraction(mu)
 
 
 def swapped(blocks: tuple[int, ...], l: int, k: int) -> tuple[int, ...]:
     """The pattern with the two input factors exchanged (quadratic layers)."""
-    return restricted_growth(blocks[:l] + blocks[l + k: l + 2 * k] + blocks[l: l + k])
+    return pattern_of(blocks[:l] + blocks[l + k: l + 2 * k] + blocks[l: l + k])
 
 
 def quadratic_factor(blocks: tuple[int, ...], l: int, k: int) -> Fraction:
     """1/2 when the factor swap fixes the pattern and the factors are not identified."""
     identified = blocks[l: l + k] == blocks[l + k: l + 2 * k]
     return Fraction(1, 2) if swapped(blocks, l, k) == blocks and not identified else Fraction(1)
-
-
-def falling(n: int, m: int) -> int:
-    return math.perm(n, m) if 0 <= m <= n else 0
 
 
 def second_moment(blocks: tuple[int, ...], layout: TensorLayout, degree: int, l: int) -> Fraction:
@@ -241,7 +211,7 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
     share: dict[tuple, int] = {}
     for p in patterns:
         if p.family != "C":
-            key = (restricted_growth(p.blocks[:l]), p.output)
+            key = (pattern_of(p.blocks[:l]), p.output)
             share[key] = share.get(key, 0) + 1
     out = []
     for name in ("W", "B", "C"):
@@ -260,7 +230,7 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
                 init.append(0.0)
             else:
                 moment = second_moment(p.blocks, layout, d, l)
-                key = (restricted_growth(p.blocks[:l]), p.output)
+                key = (pattern_of(p.blocks[:l]), p.output)
                 init.append(math.sqrt(1 / (share[key] * moment)) if moment else 0.0)
         order = _diagram_order(diagrams, l)
         width = layout.outputs
@@ -299,7 +269,7 @@ def _dense_subscripts(layout: TensorLayout, d: int, l: int) -> str:
 
 def _input_key(sigma: tuple[int, ...], l: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """A diagram's reduction: the input slots' labelling and the (input) labels it keeps."""
-    labels = restricted_growth(sigma[l:])
+    labels = pattern_of(sigma[l:])
     relabel = dict(zip(sigma[l:], labels))
     kept = tuple(sorted({relabel[b] for b in sigma[:l] if b in relabel}))
     return labels, kept
@@ -392,7 +362,7 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
                 if perm != sorted(perm):
                     expr += f".permute({', '.join(map(str, perm))})"
                 shape = tuple(v is None for v in through)
-                groups.setdefault(restricted_growth(sigma[:l]), []).append((len(kept_pos), shape, len(steps), expr, d > 0))
+                groups.setdefault(pattern_of(sigma[:l]), []).append((len(kept_pos), shape, len(steps), expr, d > 0))
                 steps.append(Step("", "", _describe(sigma, l, k, d)))
     return tuple(steps) + _assemble(l, groups, width)
 
@@ -522,36 +492,3 @@ def build_tensor_record(sol: Solution) -> TensorRecord:
         raise ValueError(f"tensor layers need S_n or A_n, permutation or trivial outputs and the pattern path; "
                          f"got group {spec.group}, output {spec.output}, method {sol.method}")
     return tensor_record(layout_of(spec), sol.patterns, str(spec), tensor_class_name(spec))
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("codegen", "templates"), undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-    )
-
-
-def render_record(record: TensorRecord) -> str:
-    """The generated module's source for a tensor record."""
-    return _environment().get_template("tensor_layer.py.j2").render(r=record)
-
-
-@functools.cache
-def render_tensor_source(spec: LayerSpec) -> str:
-    """The generated module's source for a tensor-order S_n spec (pattern path)."""
-    return render_record(build_tensor_record(derive(spec)))
-
-
-@functools.cache
-def compile_tensor_module(spec: LayerSpec) -> type:
-    """The generated class, compiled in-process under the name ``compile_module`` uses, with
-    its source registered for tracebacks and ``inspect.getsource``."""
-    name = f"invariant_generated_{spec.sha256[:16]}"
-    module = types.ModuleType(name)
-    module.__file__ = f"<invariant {spec.sha256[:16]}>"
-    source = render_tensor_source(spec)
-    linecache.cache[module.__file__] = (len(source), None, source.splitlines(True), module.__file__)
-    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own generated code
-    sys.modules[name] = module
-    return module.Layer

@@ -45,7 +45,7 @@ import torch
 from torch import nn
 
 from codegen.nets import TensorNet
-from codegen.tensor import compile_tensor_module
+from codegen.render import compile_module
 from invariant import InvariantError, LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
@@ -83,11 +83,11 @@ class InvariantGraphNet(nn.Module):
     def __init__(self, outputs: int, hidden: int = 8):
         super().__init__()
         n = TRAIN_SIZES[1]
-        first = compile_tensor_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=2, in_channels=1,
+        first = compile_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=2, in_channels=1,
                                                 out_channels=hidden, with_linear=True, with_bias=True))
-        middle = compile_tensor_module(LayerSpec(layer="linear", n=n, input_order=2, output_order=2,
+        middle = compile_module(LayerSpec(layer="linear", n=n, input_order=2, output_order=2,
                                                  in_channels=hidden, out_channels=hidden, with_bias=True))
-        pool = compile_tensor_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=0,
+        pool = compile_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=0,
                                                in_channels=hidden, out_channels=hidden, with_linear=True, with_bias=True))
         self.net = TensorNet([first(), middle(), pool()], activation=torch.relu)
         self.rho = nn.Linear(hidden, outputs)

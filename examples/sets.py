@@ -45,7 +45,7 @@ import torch
 from torch import nn
 
 from codegen.nets import TensorNet
-from codegen.tensor import compile_tensor_module
+from codegen.render import compile_module
 from invariant import InvariantError, LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
@@ -105,10 +105,10 @@ class InvariantSetNet(nn.Module):
     def __init__(self, outputs: int, hidden: int, quadratic: bool):
         super().__init__()
         n = TRAIN_SIZES[1]
-        first = compile_tensor_module(LayerSpec(layer="linear", n=n, in_channels=64, out_channels=hidden, with_bias=True))
-        middle = compile_tensor_module(LayerSpec(layer="quadratic" if quadratic else "linear", n=n, in_channels=hidden,
+        first = compile_module(LayerSpec(layer="linear", n=n, in_channels=64, out_channels=hidden, with_bias=True))
+        middle = compile_module(LayerSpec(layer="quadratic" if quadratic else "linear", n=n, in_channels=hidden,
                                                  out_channels=hidden, with_linear=quadratic, with_bias=True))
-        pool = compile_tensor_module(LayerSpec(layer="linear", n=n, output_order=0, in_channels=hidden,
+        pool = compile_module(LayerSpec(layer="linear", n=n, output_order=0, in_channels=hidden,
                                                out_channels=hidden, with_bias=True))
         self.net = TensorNet([first(), middle(), pool()], activation=torch.relu)
         self.rho = nn.Linear(hidden, outputs)
@@ -190,7 +190,7 @@ def invariance_error(model, pool, outputs: int, size: int, seed: int) -> float:
 
 def depth_profile(seeds: int, depth: int = 8, channels: int = 16, n: int = 10):
     """E[h_t²]/E[x²] after each quadratic+linear layer (ReLU between), with and without the norm."""
-    layer = compile_tensor_module(LayerSpec(layer="quadratic", n=n, with_linear=True, with_bias=True,
+    layer = compile_module(LayerSpec(layer="quadratic", n=n, with_linear=True, with_bias=True,
                                             in_channels=channels, out_channels=channels))
     out = {}
     for norm in ("none", "layer"):

@@ -12,8 +12,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE / "codegen")]
 from codegen import render_source  # noqa: E402
 from invariant import LayerSpec  # noqa: E402
 from test_codegen import GOLDEN  # noqa: E402
+from test_tensor_layers import GOLDEN as TENSOR_GOLDEN, GOLDEN_SPEC  # noqa: E402
 
-for name, kwargs in GOLDEN.items():
-    path = HERE / "golden" / name
+for path, kwargs in [(HERE / "golden" / name, kwargs) for name, kwargs in GOLDEN.items()] + [(TENSOR_GOLDEN, GOLDEN_SPEC)]:
     path.write_text(render_source(LayerSpec(**kwargs)))
     print(f"wrote {path}")

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from codegen import render_source
-from codegen.tensor import build_tensor_record, render_record
+from codegen.render import render_source
 from invariant import LayerSpec, derive
 
 #: quadratic, S_4, with bias: weights by index patterns (TABLE_W) and a power-sum forward.
@@ -80,5 +80,5 @@ def write(directory: Path, kind: str) -> Path:
 def write_tensor(directory: Path, spec: LayerSpec) -> Path:
     """Write the tensor-template module of ``spec`` (tensor orders or channels, S_n)."""
     path = directory / "tensor.py"
-    path.write_text(render_record(build_tensor_record(derive(spec))))
+    path.write_text(render_source(spec))
     return path

@@ -5,14 +5,14 @@ import pytest
 import torch
 
 from codegen.nets import EquivariantNorm, TensorNet
-from codegen.tensor import compile_tensor_module
+from codegen.render import compile_module
 from invariant import InvariantError, LayerSpec
 
 C, N = 16, 10
 
 
 def quadratic_layer():
-    return compile_tensor_module(LayerSpec(layer="quadratic", n=N, with_linear=True, with_bias=True,
+    return compile_module(LayerSpec(layer="quadratic", n=N, with_linear=True, with_bias=True,
                                            in_channels=C, out_channels=C))
 
 
@@ -64,10 +64,10 @@ def test_norm_is_equivariant_and_respects_the_mask():
 
 def test_graph_network_with_norm_is_invariant_and_masks_like_unpadded():
     spec = dict(n=8, in_channels=4, out_channels=4, with_bias=True)
-    g22 = compile_tensor_module(LayerSpec(layer="linear", input_order=2, output_order=2, in_channels=2, out_channels=4,
+    g22 = compile_module(LayerSpec(layer="linear", input_order=2, output_order=2, in_channels=2, out_channels=4,
                                           n=8, with_bias=True))
-    q22 = compile_tensor_module(LayerSpec(layer="quadratic", input_order=2, output_order=2, **spec))
-    head = compile_tensor_module(LayerSpec(layer="linear", input_order=2, output_order=0, n=8, in_channels=4,
+    q22 = compile_module(LayerSpec(layer="quadratic", input_order=2, output_order=2, **spec))
+    head = compile_module(LayerSpec(layer="linear", input_order=2, output_order=0, n=8, in_channels=4,
                                            out_channels=3))
     torch.manual_seed(1)
     net = TensorNet([g22(dtype=torch.float64), q22(dtype=torch.float64), head(dtype=torch.float64)], norm="layer")
@@ -83,8 +83,8 @@ def test_graph_network_with_norm_is_invariant_and_masks_like_unpadded():
 
 
 def test_mismatched_layers_are_refused():
-    a = compile_tensor_module(LayerSpec(layer="linear", input_order=2, output_order=1, n=6, in_channels=2, out_channels=3))
-    b = compile_tensor_module(LayerSpec(layer="linear", input_order=2, output_order=2, n=6, in_channels=3))
+    a = compile_module(LayerSpec(layer="linear", input_order=2, output_order=1, n=6, in_channels=2, out_channels=3))
+    b = compile_module(LayerSpec(layer="linear", input_order=2, output_order=2, n=6, in_channels=3))
     with pytest.raises(InvariantError, match="layer 0 gives order 1 with 3 channels"):
         TensorNet([a(), b()])
     with pytest.raises(InvariantError, match="unknown norm"):
