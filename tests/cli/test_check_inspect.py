@@ -71,7 +71,7 @@ def test_nan_is_never_a_small_error(tmp_path):
 
 TENSOR_SPECS = [
     dict(layer="linear", n=4, input_order=2, output_order=2, in_channels=2, out_channels=3),
-    dict(layer="quadratic", n=4, input_order=2, output="trivial", outputs=2, out_channels=3),
+    dict(layer="quadratic", n=4, input_order=2, output="trivial", outputs=1, out_channels=3),
     dict(layer="quadratic", n=4, in_channels=2, with_bias=True),
 ]
 

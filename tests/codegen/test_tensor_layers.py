@@ -276,16 +276,21 @@ def test_generated_from_spec_is_equivariant_for_any_n(case):
 
 
 def test_trivial_outputs_from_spec():
-    from invariant import LayerSpec
+    from invariant import InvariantError, LayerSpec
 
-    module = compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=2, in_channels=2,
-                                out_channels=3))
+    module = compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=1, in_channels=2,
+                                out_channels=6))
     layer = randomized(module.Layer)
     x = torch.randn(4, 5, 5, 2, dtype=torch.float64)
     y = layer(x)
     assert y.shape == (4, 6)
     g = torch.randperm(5)
     assert (layer(act(g, x, 2)) - y).abs().max() < 1e-10
+    # Several invariant outputs are asked as channels: the other spelling is refused, not miscompiled
+    # (its structured and dense forwards disagreed; found by invariant check).
+    with pytest.raises(InvariantError, match="use outputs=1 with out_channels=6"):
+        compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=2, in_channels=2,
+                           out_channels=3))
 
 
 def test_golden_channelled_2to2_module_and_byte_identical_rerun():
