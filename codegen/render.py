@@ -3,20 +3,20 @@
 Vector layers (orders 1 → 1 or 1 → invariant, one channel) use ``layer.py.j2`` and the
 record of :mod:`codegen.record`; tensor orders and channels of S_n and A_n use
 ``tensor_layer.py.j2`` and the record of :mod:`codegen.tensor`. The output is deterministic:
-the same spec gives byte-identical source (no timestamp). Compiled modules register their
-source with :mod:`linecache`, so tracebacks and ``inspect.getsource`` show it.
+the same spec gives byte-identical source (no timestamp). Compiled modules are importable by
+a name that encodes their spec (:mod:`codegen.generated`), so models holding them pickle, and
+register their source with :mod:`linecache`, so tracebacks and ``inspect.getsource`` show it.
 """
 
 from __future__ import annotations
 
 import functools
-import linecache
-import sys
-import types
+import importlib
 
 import jinja2
 
 from invariant.api import derive
+from invariant.errors import InvariantError
 from invariant.files import write_atomic
 from invariant.spec import LayerSpec
 
@@ -57,14 +57,16 @@ def emit_file(spec: LayerSpec, path: str, method: str = "auto") -> str:
     return path
 
 
-@functools.lru_cache(maxsize=64)
 def compile_module(spec: LayerSpec, method: str = "auto") -> type:
-    """The generated module class, compiled in-process from the same source (no file)."""
-    name = f"invariant_generated_{spec.sha256[:16]}"
-    module = types.ModuleType(name)
-    module.__file__ = f"<invariant {spec.sha256[:16]}>"
-    source = render_source(spec, method)
-    linecache.cache[module.__file__] = (len(source), None, source.splitlines(True), module.__file__)
-    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own generated code
-    sys.modules[name] = module
-    return module.Layer
+    """The generated module class, compiled in-process from the same source (no file).
+
+    The module is importable by name (``codegen.generated.s<token>``, the token encoding the
+    canonical spec), so pickled models holding its layers load in a fresh process. Every
+    solver path gives the same classes, so ``method`` only chooses how the first render derives.
+    """
+    from .generated import spec_token
+
+    if not isinstance(spec, LayerSpec):
+        raise InvariantError(f"compile takes a LayerSpec, got {type(spec).__name__}")
+    render_source(spec, method)  # validates and derives with the requested path, cached
+    return importlib.import_module(f"codegen.generated.{spec_token(str(spec))}").Layer
