@@ -84,8 +84,9 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
     t0 = time.perf_counter()
     neq = NumericEquations(spec)
     comps, special, rejected = find_components(neq, action, starts, seed)
-    dims = [c.dimension for c in comps] + [a.local_dim for _, a in special]
-    numerical = max(dims)
+    # Constructed families inside larger components are left out: their points can be singular
+    # (a zero middle layer makes ∂E/∂w vanish), where P − rank is not a dimension.
+    numerical = max(c.dimension for c in comps)
     best = next((c for c in comps if c.dimension == numerical), None)
     timings["numerical"] = time.perf_counter() - t0
     t0 = time.perf_counter()
