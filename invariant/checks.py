@@ -65,6 +65,9 @@ def check_action(action) -> ActionCheck:
     group_order = int(sympy_group(n, tuple(p.g for p in pairs)).order())
     diagonal_order = int(diagonal_group_of(action).order())
     proof = f"Schreier–Sims: |⟨(g, ρ(g))⟩| = {describe_order(diagonal_order)}, |G| = {describe_order(group_order)}"
+    if group_order != action.group.order:  # the note's naive procedure matches a subgroup only
+        proof += (f", where G = ⟨matched generators⟩ is a subgroup of {action.group} (order "
+                  f"{describe_order(action.group)}): a statement about that subgroup only")
     if diagonal_order == group_order:
         return ActionCheck(True, None, None, proof)
     return ActionCheck(False, _witness(action), _suggestion(action), proof)

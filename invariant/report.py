@@ -421,7 +421,7 @@ def render_plot(sol: Solution, path: str) -> bytes:
                 if cell.startswith("-") and cell != "-":
                     ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", lw=0))
                 if cell != ".":
-                    ax.text(j, i, "0" if cell == "-" else cell.replace("-", "−"), ha="center", va="center", fontsize=8,
+                    ax.text(j, i, "×" if cell == "-" else cell.replace("-", "−"), ha="center", va="center", fontsize=8,
                             color="dimgray" if cell == "-" else "black")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel(xlabel, fontsize=8)
@@ -430,9 +430,10 @@ def render_plot(sol: Solution, path: str) -> bytes:
         ax.set_yticks(range(len(grid)) if len(grid) > 1 else [])
         ax.tick_params(labelsize=7)
     handles = [Patch(color=cmap(c), label=f"class {c}") for c in range(sol.num_classes)]
-    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="negative member (−c)"))
+    if any(cell.startswith("-") and cell != "-" for _, grid, _, _ in blocks for row in grid for cell in row):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="negative member (−c)"))
     if sol.tying.num_zeros:
-        handles.append(Patch(facecolor="white", edgecolor="gray", label="0: forced to zero"))
+        handles.append(Patch(facecolor="white", edgecolor="gray", label="×: forced to zero"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8)
     classes = f"{sol.num_classes} class{'es' if sol.num_classes != 1 else ''}"
     fig.suptitle(f"{sol.spec.layer}, n = {sol.spec.n}, {sol.problem.group}, {sol.spec.output} output: {classes}", fontsize=10)
