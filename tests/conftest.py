@@ -1,5 +1,8 @@
 import os
 import sys
+
+# Idle OpenMP threads sleep instead of spinning (set before any test module loads torch).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
