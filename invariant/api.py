@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .checks import DimensionCheck, check_action
+from .checks import DimensionCheck
 from .errors import InvariantError
 from .problem import lower
 from .spec import LayerSpec
@@ -127,6 +127,6 @@ def _derive(spec: LayerSpec, method: str):
         equalities=equalities,
         function_dim=dim,
         gauge=gauge,
-        action=check_action(problem.action),
+        action=problem.action.check(),
         dimension=DimensionCheck(derived=dim, character_formula=character_dimension(problem)),
     )

@@ -312,9 +312,7 @@ def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], in
 
 
 def _diagonal_sum(problem) -> tuple[int, int]:
-    from .checks import diagonal_group_of
-
-    group = diagonal_group_of(problem.action)
+    group = problem.action.diagonal_group()
     order = int(group.order())
     inputs = sympy_group(problem.group.n, tuple(p.g for p in problem.action.pairs))
     outputs = _output_group(problem)

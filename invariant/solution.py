@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from .checks import ActionCheck, DimensionCheck
+from .actions import ActionCheck
+from .checks import DimensionCheck
 from .errors import InvariantError
 from .problem import Problem
 from .tying import Tying

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ..checks import check_action
 from ..errors import InvariantError
 from ..perms import Perm, fixed_points
 from ..problem import lower
@@ -50,7 +49,7 @@ def network_action(spec: VarietySpec) -> NetworkAction:
     base = spec.layer_spec
     problem = lower(base)  # the compiler's lowering: the one place that builds the group and the action
     pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in problem.action.pairs)
-    check = check_action(problem.action)
+    check = problem.action.check()
     group = problem.group
     classes = tuple((tuple(rep), int(mult)) for rep, mult in group.class_weights())
     order = int(group.order)
