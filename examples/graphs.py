@@ -33,7 +33,10 @@ figures fig1_graphs_metrics.png, fig2_graphs_by_size.png; DIR/report.md.
 
 from __future__ import annotations
 
-import argparse
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
+
 import json
 import math
 import sys
@@ -49,7 +52,7 @@ from codegen.render import compile_module
 from invariant import InvariantError, LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import experiment_parser, start_run
 from invariant.testing import equivariance_error
 from sets import count_parameters, save_png
 
@@ -249,19 +252,10 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer graphs, epochs and seeds (under 2 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device for training")
-    parser.add_argument("--out", required=True, help="output directory")
+    parser = experiment_parser(__doc__, "fewer graphs, epochs and seeds (under 2 minutes on CPU)")
     args = parser.parse_args(argv)
     try:
-        if args.threads < 1:
-            raise InvariantError(f"--threads must be positive, got {args.threads}")
-        torch.set_num_threads(args.threads)
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
+        device, out, threads = start_run(args)
         config = ({"train_graphs": 320, "test_graphs": 160, "epochs": 3, "batch": 32, "lr": 3e-3, "seeds": 2}
                   if args.quick else
                   {"train_graphs": 1000, "test_graphs": 400, "epochs": 10, "batch": 32, "lr": 3e-3, "seeds": 3})
@@ -277,7 +271,7 @@ def main(argv=None) -> int:
                    "seeds": list(range(config["seeds"])),
                    "baselines": {**{f"triangles_{k}": (v[3] - mean_tri).abs().mean().item() for k, v in tests.items()},
                                  **{f"connected_{k}": (v[4] == majority).float().mean().item() for k, v in tests.items()}}}
-        timings = {"seconds_per_epoch": {}, "threads": args.threads, "device": device}
+        timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
         start = time.perf_counter()
         for task, outputs in TASKS.items():
             rows, secs = {}, {}

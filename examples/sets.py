@@ -34,7 +34,10 @@ DIR/report.md.
 
 from __future__ import annotations
 
-import argparse
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
+
 import io
 import json
 import sys
@@ -49,7 +52,7 @@ from codegen.render import compile_module
 from invariant import InvariantError, LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
-from invariant.notes.runtime import prepare_directory, resolve_device
+from invariant.notes.runtime import experiment_parser, start_run
 from invariant.testing import equivariance_error
 
 TASKS = {"sum": 1, "mode": 10}
@@ -283,26 +286,17 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer sets, epochs and seeds (under 2 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device for training")
-    parser.add_argument("--out", required=True, help="output directory")
+    parser = experiment_parser(__doc__, "fewer sets, epochs and seeds (under 2 minutes on CPU)")
     args = parser.parse_args(argv)
     try:
-        if args.threads < 1:
-            raise InvariantError(f"--threads must be positive, got {args.threads}")
-        torch.set_num_threads(args.threads)
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
+        device, out, threads = start_run(args)
         config = ({"train_sets": 600, "test_sets": 300, "epochs": 4, "batch": 32, "lr": 3e-3, "seeds": 2}
                   if args.quick else
                   {"train_sets": 2000, "test_sets": 1000, "epochs": 12, "batch": 32, "lr": 3e-3, "seeds": 3})
         train_pool, test_pool = digits(args.seed)
         results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
                    "seeds": list(range(config["seeds"]))}
-        timings = {"seconds_per_epoch": {}, "threads": args.threads, "device": device}
+        timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
         start = time.perf_counter()
         for task, outputs in TASKS.items():
             rng = np.random.default_rng(args.seed * 7919 + len(task))

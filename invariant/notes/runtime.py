@@ -59,6 +59,29 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def experiment_parser(description: str, quick: str) -> "argparse.ArgumentParser":
+    """The options every experiment takes: --quick, --seed, --threads, --device, --out."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=f"{quick} (default: the full run)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads (default: all cores this process may use, capped by OMP_NUM_THREADS)")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="where to train (default: auto = cuda if available)")
+    parser.add_argument("--out", required=True, help="output directory (required)")
+    return parser
+
+
+def start_run(args) -> tuple[str, Path, int]:
+    """Validate the common options, set the threads: (device, output directory, threads)."""
+    if args.seed < 0:
+        raise InvariantError(f"--seed must be a non-negative integer, got {args.seed}")
+    threads = configure_threads(args.threads)
+    return resolve_device(args.device), prepare_directory(args.out), threads
+
+
 def default_threads() -> int:
     """The cores this process may run on (its CPU affinity), capped by ``OMP_NUM_THREADS`` when
     that is set to a positive integer (other values are ignored, as OpenMP ignores them)."""
