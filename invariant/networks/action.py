@@ -10,7 +10,7 @@ the generators is valid only then), the order and the class representatives of G
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from ..errors import InvariantError
 from ..perms import Perm, fixed_points
@@ -43,7 +43,7 @@ class NetworkAction:
         raise InvariantError("χ_out of a hand-given output action needs the lowered action's character")
 
 
-@cache
+@lru_cache(maxsize=64)
 def network_action(spec: VarietySpec) -> NetworkAction:
     """Lower the network's one-layer spec and keep what the variety needs."""
     base = spec.layer_spec

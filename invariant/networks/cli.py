@@ -37,20 +37,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``variety`` subcommand to an argparse subparsers object."""
     v = subparsers.add_parser(
         "variety", help="the variety of end-to-end equivariant weights of a multi-layer quadratic network",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    v.add_argument("--widths", required=True, help="N,H1,...,OUT: inputs, hidden widths, outputs (e.g. 3,2,1)")
+    v.add_argument("--widths", required=True, help="N,H1,...,OUT: inputs, hidden widths, outputs, e.g. 3,2,1 (required)")
     v.add_argument("--group", choices=GROUP_NAMES, default=None, help="input group (default: symmetric)")
-    v.add_argument("--generators", default=None, help='custom input group, 0-based cycles separated by ";"')
+    v.add_argument("--generators", default=None, help='custom input group, 0-based cycles separated by ";" (default: none)')
     v.add_argument("--output", choices=OUTPUTS, default=None, help="output action (default: trivial)")
-    v.add_argument("--output-generators", default=None, help="output action by hand, one image per input generator")
-    v.add_argument("--with-linear", action="store_true", help="add linear terms B o to every layer")
-    v.add_argument("--with-bias", action="store_true", help="add constant terms C to every layer")
-    v.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format")
-    v.add_argument("--starts", type=_integer, default=24, help="random starts of the numerical path")
-    v.add_argument("--seed", type=_integer, default=0, help="random seed of the numerical path")
-    v.add_argument("--no-exact", action="store_true", help="skip the exact (Singular) path")
-    v.add_argument("--budget", type=_seconds, default=60.0, help="time budget of the exact path, seconds (≤ 60)")
+    v.add_argument("--output-generators", default=None, help="output action by hand, one image per input generator (default: none)")
+    v.add_argument("--with-linear", action="store_true", help="add linear terms B o to every layer (default: off)")
+    v.add_argument("--with-bias", action="store_true", help="add constant terms C to every layer (default: off)")
+    v.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format (default: text)")
+    v.add_argument("--starts", type=_integer, default=24, help="random starts of the numerical path (default: 24)")
+    v.add_argument("--seed", type=_integer, default=0, help="random seed of the numerical path (default: 0)")
+    v.add_argument("--no-exact", action="store_true", help="skip the exact (Singular) path (default: run it)")
+    v.add_argument("--budget", type=_seconds, default=60.0, help="time budget of the exact path in seconds, at most 60 (default: 60)")
     return v
 
 

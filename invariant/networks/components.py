@@ -119,20 +119,14 @@ class PointAnalysis:
 
 
 def end_to_end_error(eqs: NumericEquations, w, action: NetworkAction, rng, points: int = 16) -> float:
-    """Function-level error max |f(g·x) − ρ(g) f(x)| / max(1, max |f|) over generators and standard normal x."""
-    spec = eqs.spec
-    X = rng.standard_normal((points, spec.n))
-    f = eqs.net.forward(w, X)
-    scale = max(float(np.max(np.abs(f))), 1.0)
-    err = 0.0
-    for g, pi, s in action.pairs:
-        gX = np.empty_like(X)
-        gX[:, list(g)] = X  # (g·x)_{g(i)} = x_i
-        fg = eqs.net.forward(w, gX)
-        rho_f = np.empty_like(f)
-        rho_f[:, list(pi)] = s * f  # (ρ y)_{π(j)} = s y_j
-        err = max(err, float(np.max(np.abs(fg - rho_f))))
-    return err / scale
+    """max |f(g·x) − ρ(g) f(x)| / max(1, max |f|) over random group elements (random words, not
+    only generators) and standard normal x, by the one equivariance error of
+    :mod:`invariant.equivariance` (NaN when the network's output is not finite)."""
+    from ..equivariance import equivariance_error, words
+
+    measured = equivariance_error(lambda X: eqs.net.forward(w, X), words(action.pairs, eqs.spec.n, eqs.spec.widths[-1]),
+                                  rng, trials=12, batch=points)
+    return measured.error / max(1.0, measured.scale) if measured.finite else float("nan")
 
 
 def analyse_point(eqs: NumericEquations, w, action: NetworkAction, rng) -> PointAnalysis:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -64,7 +64,7 @@ class Equations:
         return [str(p).replace("**", "^") for p in self.polys]
 
 
-@cache
+@lru_cache(maxsize=64)
 def equations(spec: VarietySpec) -> Equations:
     """Expand the network exactly and match coefficients under the generators (deduplicated)."""
     _, outputs = symbolic_outputs(spec)
@@ -103,7 +103,7 @@ class _Coordinate(dict):
         return any(self.values())
 
 
-@cache
+@lru_cache(maxsize=64)
 def matching_matrix(spec: VarietySpec) -> sparse.csr_matrix:
     """A with E(w) = A·c(w): one row per distinct difference, columns = output coefficients.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -155,7 +155,7 @@ def _trace(H, basis, g) -> int:
     return int(round(t))
 
 
-@cache
+@lru_cache(maxsize=64)
 def partitions_of(n: int) -> tuple[tuple[int, ...], ...]:
     """Partitions of n, largest first: (n), (n-1, 1), ..."""
     def gen(rest, most):
@@ -169,7 +169,7 @@ def partitions_of(n: int) -> tuple[tuple[int, ...], ...]:
     return tuple(gen(n, n))
 
 
-@cache
+@lru_cache(maxsize=64)
 def murnaghan_nakayama(shape: tuple[int, ...], cycles: tuple[int, ...]) -> int:
     """χ_λ at a permutation of cycle type μ, by removing border strips (Murnaghan–Nakayama)."""
     if not cycles:

@@ -24,7 +24,7 @@ geometry; the two are tested against each other.
 from __future__ import annotations
 
 import itertools
-from functools import cache, cached_property
+from functools import lru_cache, cached_property
 
 import numpy as np
 from scipy import sparse
@@ -34,7 +34,7 @@ from .spec import VarietySpec, layer_degrees
 WeightKey = tuple[int, str, int, tuple[int, ...]]
 
 
-@cache
+@lru_cache(maxsize=64)
 def weight_keys(spec: VarietySpec) -> tuple[WeightKey, ...]:
     keys: list[WeightKey] = []
     for l in range(spec.num_layers):
@@ -53,12 +53,12 @@ def weight_name(key: WeightKey) -> str:
     return f"{family}{l}[{','.join(map(str, (k, *idx)))}]"
 
 
-@cache
+@lru_cache(maxsize=64)
 def weight_names(spec: VarietySpec) -> tuple[str, ...]:
     return tuple(weight_name(k) for k in weight_keys(spec))
 
 
-@cache
+@lru_cache(maxsize=64)
 def layer_slices(spec: VarietySpec) -> tuple[slice, ...]:
     """The positions of each layer's weights in the weight vector."""
     out, start = [], 0
@@ -69,7 +69,7 @@ def layer_slices(spec: VarietySpec) -> tuple[slice, ...]:
     return tuple(out)
 
 
-@cache
+@lru_cache(maxsize=64)
 def symbolic_outputs(spec: VarietySpec):
     """(ring Q[w0..], [ {x-exponents: coefficient in the ring} per output ]), expanded exactly.
 
