@@ -235,8 +235,8 @@ def _dense(weights, spec):
     return Dense()
 
 
-def _forwards(module, spec, seed: int, device):
-    """Every forward the module offers, sharing one set of random parameters."""
+def _randomized(module, seed: int, device):
+    """(the Layer class, float64 options, an instance with standard normal parameters)."""
     import torch
 
     layer = module.Layer
@@ -244,10 +244,18 @@ def _forwards(module, spec, seed: int, device):
         raise _Failure(f"Layer is {type(layer).__name__}, not a torch.nn.Module class")
     torch.manual_seed(seed)
     options = {"dtype": torch.float64, "device": device}
-    tied = _guard("the constructor", layer, **options)
+    instance = _guard("the constructor", layer, **options)
     with torch.no_grad():
-        for p in tied.parameters():
+        for p in instance.parameters():
             p.copy_(torch.randn_like(p))
+    return layer, options, instance
+
+
+def _forwards(module, spec, seed: int, device):
+    """Every forward the module offers, sharing one set of random parameters."""
+    import torch
+
+    layer, options, tied = _randomized(module, seed, device)
     state = tied.state_dict()
     forwards = {"default": tied}
     for name, kwargs in (("dense", {"forward_impl": "dense"}), ("explicit", {"backward": "explicit"})):
@@ -267,17 +275,7 @@ def _forwards(module, spec, seed: int, device):
 
 def _tensor_forwards(module, spec, seed: int, device):
     """The tensor template's forwards (structured, dense), at the spec's n and at n + 1 (they take any n)."""
-    import torch
-
-    layer = module.Layer
-    if not (isinstance(layer, type) and issubclass(layer, torch.nn.Module)):
-        raise _Failure(f"Layer is {type(layer).__name__}, not a torch.nn.Module class")
-    torch.manual_seed(seed)
-    options = {"dtype": torch.float64, "device": device}
-    structured = _guard("the constructor", layer, **options)
-    with torch.no_grad():
-        for p in structured.parameters():
-            p.copy_(torch.randn_like(p))
+    layer, options, structured = _randomized(module, seed, device)
     probes = {}
     for at in (spec, spec.at_n(spec.n + 1)):
         suffix = "" if at is spec else f" at n={at.n}"
