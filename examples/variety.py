@@ -208,14 +208,14 @@ def report(results, timings) -> str:
         f"{'quick' if results['quick'] else 'full'} run; {results['config']['steps']} Adam steps, "
         f"{results['config']['train']} training and {results['config']['test']} test points.", "",
         "| claim | measurement |", "|---|---|",
-        f"| the weights of end-to-end invariant networks lie in a variety of reduced dimension (§4) | "
+        "| the weights of end-to-end invariant networks lie in a variety of reduced dimension (§4) | "
         f"dim V = {v['numerical_dim']} of {v['num_weights']} weights numerically, {v['exact_dim']} exactly (Singular; null if not installed) |",
-        f"| V has several components; hidden layers may carry any linear latent action, or none (§5) | components: "
+        "| V has several components; hidden layers may carry any linear latent action, or none (§5) | components: "
         + "; ".join(f"{c['dimension']} {c['kind']}" + (f" χ={c['latent_character']}" if c['latent_character'] else "")
                     for c in v["components"]) + " |",
-        f"| training stays inside V (issue 15: error ≤ 1e-10 after every step) | max end-to-end error of arm (b): "
+        "| training stays inside V (issue 15: error ≤ 1e-10 after every step) | max end-to-end error of arm (b): "
         + ", ".join(f"{t}: {results['targets'][t]['arms']['variety']['max_equivariance_error']:.1e}" for t in results["targets"]) + " |",
-        f"| data augmentation gives only approximate invariance | final error of arm (c): "
+        "| data augmentation gives only approximate invariance | final error of arm (c): "
         + ", ".join(f"{t}: {results['targets'][t]['arms']['unconstrained']['final_equivariance_error']:.1e}" for t in results["targets"]) + " |",
     ]
     if "beyond_layerwise" in results["targets"]:

@@ -97,7 +97,6 @@ def _row_orbits(problem) -> ExplicitTying:
     layout, action, group = problem.layout, problem.action, problem.group
     k = layout.input_order
     per_family = [layout.per_output(f) for f in range(len(layout.families))]
-    row = sum(per_family)
     m = layout.outputs
     labels = np.empty(layout.num_weights, dtype=np.int64)
     signs = np.empty(layout.num_weights, dtype=np.int8)

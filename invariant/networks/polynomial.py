@@ -24,7 +24,7 @@ geometry; the two are tested against each other.
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache, cached_property
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse

@@ -59,8 +59,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def experiment_parser(description: str, quick: str) -> "argparse.ArgumentParser":
-    """The options every experiment takes: --quick, --seed, --threads, --device, --out."""
+def experiment_parser(description: str, quick: str):
+    """The argparse parser of the options every experiment takes: --quick, --seed, --threads,
+    --device, --out."""
     import argparse
 
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)

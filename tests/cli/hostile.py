@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codegen import render_source
 from codegen.render import render_source
-from invariant import LayerSpec, derive
+from invariant import LayerSpec
 
 #: quadratic, S_4, with bias: weights by index patterns (TABLE_W) and a power-sum forward.
 BASE = LayerSpec.build(layer="quadratic", n=4, with_bias=True)

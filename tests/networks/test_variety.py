@@ -20,7 +20,6 @@ from invariant.networks.exact import exact_dimension
 from invariant.networks.function_space import all_equivariant
 from invariant.networks.latent import decompose_symmetric, murnaghan_nakayama, partitions_of
 from invariant.networks.polynomial import NumericNetwork, symbolic_outputs
-from invariant.networks.report import to_dict
 from invariant.perms import cycle_type
 from invariant.spec import LayerSpec
 
