@@ -28,7 +28,6 @@ import os
 # On a busy machine spinning threads made two-thread runs up to 60x slower than one thread.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse
 import json
 import math
 import sys
@@ -42,8 +41,7 @@ from scipy import stats
 from invariant.notes.antisym import ACTIVATIONS, antisymmetrize_distributed
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
-                                     plural, save_figure)
+from invariant.notes.runtime import experiment_parser, plural, progress, save_figure, start_run
 
 
 def he_network(gen, n, d, m, device, dtype=torch.float64):
@@ -286,17 +284,10 @@ def _init_distributed(device: str) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="reduced sample counts, n up to 7 (under 2 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device")
-    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", required=True, help="output directory")
+    parser = experiment_parser(__doc__, "reduced sample counts, n up to 7 (under 2 minutes on CPU)")
     args = parser.parse_args(argv)
     try:
-        threads = configure_threads(args.threads)
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
+        device, out, threads = start_run(args)
         if args.quick:
             cfg = dict(networks_corr=3, samples_corr=400, samples_rs=200, samples_f=4000, max_n=7,
                        networks_var=5, samples_var=lambda n: 200)

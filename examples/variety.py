@@ -26,7 +26,6 @@ fig2_equivariance.png.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import sys
@@ -43,7 +42,7 @@ from invariant.networks.action import network_action
 from invariant.networks.components import analyse_point, pull_onto
 from invariant.networks.equations import NumericEquations
 from invariant.networks.training import VarietyNetwork, VarietyOptimizer, equivariance_error
-from invariant.notes.runtime import THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device, save_figure
+from invariant.notes.runtime import experiment_parser, progress, save_figure, start_run
 
 WIDTHS = (3, 2, 1)
 PERMS = list(itertools.permutations(range(3)))
@@ -243,17 +242,10 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer steps (under 2 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (the arms run on CPU in float64)")
-    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", required=True, help="output directory")
+    parser = experiment_parser(__doc__, "fewer steps (under 2 minutes on CPU)")
     args = parser.parse_args(argv)
     try:
-        threads = configure_threads(args.threads)
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
+        device, out, threads = start_run(args)
         steps = 1500 if args.quick else 6000
         ntrain, ntest = 256, 2048
         start = time.perf_counter()

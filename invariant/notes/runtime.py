@@ -67,8 +67,7 @@ def experiment_parser(description: str, quick: str):
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"{quick} (default: the full run)")
     parser.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads (default: all cores this process may use, capped by OMP_NUM_THREADS)")
+    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                         help="where to train (default: auto = cuda if available)")
     parser.add_argument("--out", required=True, help="output directory (required)")
