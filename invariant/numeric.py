@@ -1,4 +1,4 @@
-"""Numbers for the derived answer: dense weights from free parameters and layer evaluation.
+"""Numbers for the derived answer: the layer evaluated on given weights (W = sol.basis() @ θ).
 
 Used by the tests and by the folded-layer demonstration; numpy only (no torch). The
 equivariance error of such a layer is measured by :mod:`invariant.equivariance`:
@@ -9,7 +9,7 @@ equivariance error of such a layer is measured by :mod:`invariant.equivariance`:
 >>> from invariant.equivariance import equivariance_error, sampler
 >>> sol = derive(LayerSpec(layer="quadratic", n=4, with_linear=True))
 >>> rng = np.random.default_rng(0)
->>> w = dense_weights(sol, rng.standard_normal(sol.num_free))
+>>> w = sol.basis() @ rng.standard_normal(sol.num_free)
 >>> equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng).error < 1e-12
 True
 """
@@ -19,17 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layout import layout_of
-from .solution import Solution
 from .spec import LayerSpec
-
-
-def dense_weights(sol: Solution, theta) -> np.ndarray:
-    """The weight vector (canonical order) W = E θ for free parameters θ, in float64."""
-    theta = np.asarray(theta, dtype=np.float64)
-    w = np.zeros(sol.num_weights)
-    for i, p, a in sol.expansion():
-        w[i] += float(a) * theta[p]
-    return w
 
 
 def evaluate(spec: LayerSpec, weights, x) -> np.ndarray:

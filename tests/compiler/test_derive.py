@@ -11,7 +11,7 @@ from invariant import InvariantError, LayerSpec, derive
 from invariant.characters import character_dimension
 from invariant.matching import constraints
 from invariant.equivariance import equivariance_error, sampler
-from invariant.numeric import dense_weights, evaluate
+from invariant.numeric import evaluate
 from invariant.problem import lower
 
 from oracles import orbit_partition
@@ -91,7 +91,7 @@ def test_note_folded_pattern_is_reproduced_by_the_naive_procedure():
 def test_naive_folded_pattern_is_not_equivariant():
     rng = np.random.default_rng(0)
     naive = derive(LayerSpec.build(layer="folded-linear", n=6, naive=True))
-    w = dense_weights(naive, rng.standard_normal(naive.num_free))
+    w = naive.basis() @ (rng.standard_normal(naive.num_free))
     # Swapping x_0 and x_3 is folded to the identity on outputs, yet it changes y_0.
     x = rng.standard_normal(6)
     x_swapped = x[[3, 1, 2, 0, 4, 5]]
@@ -131,7 +131,7 @@ def test_folded_witness_really_is_trivial_on_inputs_and_not_on_outputs():
 def test_hyperoctahedral_folded_layers_are_equivariant_numerically(layer):
     rng = np.random.default_rng(1)
     sol = derive(LayerSpec.build(layer=layer, n=6, group="hyperoctahedral"))
-    w = dense_weights(sol, rng.standard_normal(sol.num_free))
+    w = sol.basis() @ (rng.standard_normal(sol.num_free))
     assert equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng, trials=10).error < 1e-12
     assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng, trials=10).error > 1e-3
 
@@ -156,7 +156,7 @@ def test_derived_weights_are_equivariant_and_random_weights_are_not(kwargs):
     rng = np.random.default_rng(2)
     sol = derive(LayerSpec.build(**kwargs))
     assert sol.dimension.agree
-    w = dense_weights(sol, rng.standard_normal(sol.num_free))
+    w = sol.basis() @ (rng.standard_normal(sol.num_free))
     assert equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng, trials=10).error < 1e-12
     assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng, trials=10).error > 1e-3
 
@@ -221,7 +221,7 @@ def test_random_groups_full_parametrization(spec):
     tri = derive(spec)
     assert sol.dimension.agree and sol.function_dim == tri.num_free
     rng = np.random.default_rng(0)
-    w = dense_weights(sol, rng.standard_normal(sol.num_free))
+    w = sol.basis() @ (rng.standard_normal(sol.num_free))
     assert equivariance_error(partial(evaluate, full, w), sampler(full), rng, trials=4).error < 1e-12
 
 
