@@ -18,15 +18,12 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-import sympy
-
 from invariant.api import derive
 from invariant.errors import InvariantError
 from invariant.groups import integer_partitions
 from invariant.solution import Solution
 from invariant.spec import LayerSpec
 
-from .powersums import ONE, XK, evaluate_formula, fit_power_sums, power_symbol
 
 #: Power sums are fitted on a derivation at this many points (every pattern of k, i, j, l occurs).
 PATTERN_N = 7
@@ -127,6 +124,8 @@ def _pattern_key(sol: Solution, c: int) -> tuple:
 
 def interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction, Fraction]]:
     """Class moments at n from derivations at three small sizes (they are polynomials in n)."""
+    import sympy  # only here and in the power-sum fit: a refusal on size must not pay for it
+
     sizes = [PATTERN_N, PATTERN_N + 1, PATTERN_N + 2]
     runs = []
     for m in sizes:
@@ -172,6 +171,8 @@ def pattern_families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
 
 def _orbit_sums(sol: Solution):
     """Symbols x_0..x_{n-1} and Σ_{w ∈ c, output k} s_w x_idx(w) for every class c and output k."""
+    import sympy
+
     xs = sympy.symbols(f"x0:{sol.spec.n}")
     lay = sol.layout
     terms: dict[tuple[int, int], list] = {}
@@ -185,6 +186,10 @@ def _orbit_sums(sol: Solution):
 def power_sum_mix(spec: LayerSpec, sol: Solution):
     """Each class's orbit sum in x_k and power sums, verified exactly at two sizes, then
     collected over classes: y_k = Σ_t (Σ_p θ_p mix[p][t][k]) term_t."""
+    import sympy
+
+    from .powersums import ONE, XK, evaluate_formula, fit_power_sums, power_symbol
+
     perm = spec.output == "permutation"
     fit_n = min(spec.n, PATTERN_N)
     check_sizes = [fit_n] + ([fit_n + 1] if spec.n > fit_n else [])
