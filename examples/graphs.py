@@ -54,7 +54,7 @@ from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
 from invariant.notes.runtime import experiment_parser, start_run
 from invariant.testing import equivariance_error
-from sets import count_parameters, save_png
+from sets import count_parameters, save_png, task_rows
 
 TASKS = {"triangles": 1, "connected": 2}
 TRAIN_SIZES, LARGER_SIZES = (8, 14), (15, 20)
@@ -237,12 +237,7 @@ def report(results, timings) -> str:
              f"{results['config']['train_graphs']} training graphs with n = 8-14; G(n, c ln n / n), c ~ U[0.6, 1.6].", "",
              "| task | model | parameters | test, n = 8-14 | test, n = 15-20 | seconds / epoch | invariance error (float64) |",
              "|---|---|---:|---:|---:|---:|---:|"]
-    for task, rows in results["tasks"].items():
-        metric = "MAE" if task == "triangles" else "accuracy"
-        for m, row in rows.items():
-            lines.append(f"| {task} ({metric}) | {m} | {row['parameters']} | {row['in_range_mean']:.3f} ± {row['in_range_std']:.3f} | "
-                         f"{row['larger_mean']:.3f} ± {row['larger_std']:.3f} | {timings['seconds_per_epoch'][task][m]:.2f} | "
-                         f"{max(row['invariance_error']):.1e} |")
+    lines += task_rows(results, timings, mae_task="triangles")
     base = results["baselines"]
     lines += ["", f"Reference points: predicting the training mean triangle count gives MAE {base['triangles_in_range']:.3f} "
               f"(n = 8-14) and {base['triangles_larger']:.3f} (n = 15-20); the majority class gives accuracy "
