@@ -285,17 +285,60 @@ def _tensor_forwards(module, spec, seed: int, device):
     return probes
 
 
+def _channel_forwards(module, spec, seed: int, device):
+    """The channel template's forward and the checker's own contraction of its ``weights()``."""
+    import torch
+
+    from .channels import output_tail
+
+    _, _, layer = _randomized(module, seed, device)
+    dense = _guard("weights()", layer.weights)
+    degrees = [spec.degree] + [1] * spec.with_linear + [0] * spec.with_bias
+    if not isinstance(dense, tuple) or len(dense) != len(degrees):
+        raise _Failure(f"weights() gave {type(dense).__name__}, the spec needs a tuple of {len(degrees)} tensors")
+    m, points = spec.outputs, spec.n**spec.input_order
+    c, e = spec.in_channels, spec.out_channels
+    for t, d in zip(dense, degrees):
+        shape = (m,) + (points,) * d + (c,) * d + (e,)
+        if not isinstance(t, torch.Tensor) or tuple(t.shape) != shape:
+            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+            raise _Failure(f"weights() gave a tensor of shape {got}, the spec needs {shape}")
+    tail = output_tail(spec)
+
+    class Own(torch.nn.Module):
+        """y = Σ_families einsum(weight, x, ..., x): no code of the file runs in it."""
+
+        def __init__(self):
+            super().__init__()
+            for i, t in enumerate(dense):
+                self.register_buffer(f"w{i}", t.detach())
+
+        def forward(self, x):
+            flat = x.reshape(-1, points, c)
+            y = 0
+            for i, d in enumerate(degrees):
+                weight = getattr(self, f"w{i}")
+                if d == 0:
+                    y = y + weight
+                    continue
+                point_letters, channel_letters = "abd"[:d], "pqr"[:d]
+                inputs = "".join(f",z{a}{b}" for a, b in zip(point_letters, channel_letters))
+                y = y + torch.einsum(f"m{point_letters}{channel_letters}e{inputs}->zme", weight, *[flat] * d)
+            return y.reshape(tuple(x.shape[: x.dim() - spec.input_order - 1]) + tail)
+
+    return {"default": (layer, spec), "weights()": (Own(), spec)}
+
+
 def _actions(spec):
     """Input and output actions and the output's trailing shape, as the spec's template lays them out."""
-    from invariant.equivariance import VECTOR, TensorAction
+    from invariant.equivariance import VECTOR
 
+    from .channels import actions, output_tail, uses_channel_path
     from .tensor import uses_tensor_path
 
-    if not uses_tensor_path(spec):
+    if not (uses_tensor_path(spec) or uses_channel_path(spec)):
         return VECTOR, VECTOR, (spec.outputs,)
-    width = spec.out_channels * (spec.outputs if spec.output_order == 0 else 1)
-    return (TensorAction(spec.input_order, (spec.in_channels,)), TensorAction(spec.output_order, (width,)),
-            (spec.n,) * spec.output_order + (width,))
+    return (*actions(spec), output_tail(spec))
 
 
 def inspect_file(path: str, trials: int, seed: int, device: str) -> dict:
@@ -316,6 +359,7 @@ def _inspect(path: str, trials: int, seed: int, device: str) -> dict:
 
     from invariant.testing import equivariance_error
 
+    from .channels import uses_channel_path
     from .tensor import uses_tensor_path
 
     if device == "cuda" and not torch.cuda.is_available():
@@ -323,6 +367,8 @@ def _inspect(path: str, trials: int, seed: int, device: str) -> dict:
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else device.replace("auto", "cpu"))
     if uses_tensor_path(spec):
         probes = _tensor_forwards(module, spec, seed, dev)
+    elif uses_channel_path(spec):
+        probes = _channel_forwards(module, spec, seed, dev)
     else:
         probes = {name: (f, spec) for name, f in _forwards(module, spec, seed, dev).items()}
     disagreement, results, references = 0.0, [], {}

@@ -140,7 +140,7 @@ def structured_kind(spec: LayerSpec) -> str | None:
 def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     """Derive, prove and realize everything a generated vector layer needs."""
     if spec.input_order != 1 or spec.output_order > 1 or spec.in_channels != 1 or spec.out_channels != 1:
-        raise InvariantError("tensor orders and channels are emitted by the tensor template (symmetric group)")
+        raise ValueError("tensor orders and channels have their own records (codegen.tensor, codegen.channels)")
     kind = structured_kind(spec)
     weights_count = layout_of(spec).num_weights
     if kind != "power_sums" and weights_count > MAX_TRIPLES:  # refused before any derivation

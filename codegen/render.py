@@ -2,7 +2,9 @@
 
 Vector layers (orders 1 → 1 or 1 → invariant, one channel) use ``layer.py.j2`` and the
 record of :mod:`codegen.record`; tensor orders and channels of S_n and A_n use
-``tensor_layer.py.j2`` and the record of :mod:`codegen.tensor`. The output is deterministic:
+``tensor_layer.py.j2`` and the record of :mod:`codegen.tensor` (any n); those of every
+other group use ``channel_layer.py.j2`` and the record of :mod:`codegen.channels` (dense,
+fixed n). The output is deterministic:
 the same spec gives byte-identical source (no timestamp). Compiled modules are importable by
 a name that encodes their spec (:mod:`codegen.generated`), so models holding them pickle, and
 register their source with :mod:`linecache`, so tracebacks and ``inspect.getsource`` show it.
@@ -20,8 +22,11 @@ from invariant.errors import InvariantError
 from invariant.files import write_atomic
 from invariant.spec import LayerSpec
 
+from .channels import ChannelRecord, channel_record, uses_channel_path
 from .record import LayerRecord, build_record
 from .tensor import TensorRecord, build_tensor_record, uses_tensor_path
+
+TEMPLATES = {TensorRecord: "tensor_layer.py.j2", ChannelRecord: "channel_layer.py.j2", LayerRecord: "layer.py.j2"}
 
 
 @functools.cache
@@ -36,10 +41,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_record(record: LayerRecord | TensorRecord) -> str:
+def render_record(record: LayerRecord | TensorRecord | ChannelRecord) -> str:
     """Place a record's values in its template."""
-    template = "tensor_layer.py.j2" if isinstance(record, TensorRecord) else "layer.py.j2"
-    return _environment().get_template(template).render(r=record)
+    return _environment().get_template(TEMPLATES[type(record)]).render(r=record)
 
 
 @functools.lru_cache(maxsize=64)
@@ -48,6 +52,8 @@ def render_source(spec: LayerSpec, method: str = "auto") -> str:
     if uses_tensor_path(spec):
         sol = derive(spec, method="pattern" if method == "auto" else method)
         return render_record(build_tensor_record(sol))
+    if uses_channel_path(spec):
+        return render_record(channel_record(spec, method))
     return render_record(build_record(spec, method))
 
 

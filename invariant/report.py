@@ -198,6 +198,9 @@ def to_text(sol: Solution, members: int | None = None) -> str:
         lines.append(
             f"channels: each free class carries a block of in_channels^degree × out_channels parameters: "
             f"{sol.num_parameters} parameters in all"
+            + (" (blocks on ordered index tuples; classes that a swap of factors negates are zero for one channel "
+               "but not for several, and the emitted module adds them: see codegen.channels)"
+               if spec.degree >= 2 and spec.in_channels > 1 else "")
         )
     lines.append("")
     patterns = sol.patterns

@@ -12,8 +12,11 @@ sys.path[:0] = [str(HERE.parent), str(HERE / "modules")]
 from codegen import render_source  # noqa: E402
 from invariant import LayerSpec  # noqa: E402
 from test_codegen import GOLDEN  # noqa: E402
+from test_channel_layers import GOLDEN as CHANNEL_GOLDEN, GOLDEN_SPEC as CHANNEL_SPEC  # noqa: E402
 from test_tensor_layers import GOLDEN as TENSOR_GOLDEN, GOLDEN_SPEC  # noqa: E402
 
-for path, kwargs in [(HERE / "golden" / name, kwargs) for name, kwargs in GOLDEN.items()] + [(TENSOR_GOLDEN, GOLDEN_SPEC)]:
+for path, kwargs in [(HERE / "golden" / name, kwargs) for name, kwargs in GOLDEN.items()] + [
+    (TENSOR_GOLDEN, GOLDEN_SPEC), (CHANNEL_GOLDEN, CHANNEL_SPEC)
+]:
     path.write_text(render_source(LayerSpec(**kwargs)))
     print(f"wrote {path}")

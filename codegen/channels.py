@@ -1,0 +1,316 @@
+"""Dense layers with tensor orders and channels, for any group: the fixed-n form.
+
+The S_n and A_n tensor layers (:mod:`codegen.tensor`) take any n; every other group (and
+sign, folded or hand-given output actions, and the full parametrization) gets this dense
+module, built for the spec's n. It maps x of shape (..., n^k, C) (k point axes, channels
+last) to
+
+* y of shape (..., n^l, D) for the permutation output action of order l;
+* y of shape (..., M·D) when the group does not move the M outputs (trivial and sign
+  outputs: the outputs are channel groups, output m's channels at m·D .. m·D + D - 1);
+* y of shape (..., M, D) when it permutes them by a given rule (folded, custom outputs).
+
+**Channels.** The group moves points, never channels, so a weight class of the scalar
+layer becomes a block of parameters: y_{m,e} = Σ_p Σ_idx E[(m, idx), p] Σ_c θ_p[c_1..c_d, e]
+x_{idx_1,c_1} ... x_{idx_d,c_d}, with E the solution's exact expansion W = E θ. For degree 1
+(and for C = 1) this is complete: Hom_G(V ⊗ R^C, U ⊗ R^D) = Hom_G(V, U) ⊗ Hom(R^C, R^D).
+
+**Quadratic and cubic layers** put their blocks on *ordered* index tuples. A triangular
+weight W[m, i, j] (i ≤ j) multiplies x_i x_j, but with channels the monomials x_{i,c}
+x_{j,c'} and x_{j,c} x_{i,c'} differ, and an element g with g(i) > g(j) maps the block at
+(i, j) to the *transposed* block at (g(j), g(i)). (Nor does the full parametrization serve:
+it constrains only W_ij + W_ji, the coefficient of a scalar monomial.) The G-invariant
+ordered tensors T[m, a_1, ..., a_d] are exactly the equivariant *linear* maps from order
+k·d tensors, so the main term is read from the derivation of that linear layer (one class
+per orbit of ordered tuples, signs included), the linear term and the bias from the linear
+layer of order k. Two classes that a permutation τ of the d factors maps onto each other
+(up to sign) give the same functions (θ ↦ θ with its channel axes permuted by τ), so the
+triangular parametrization keeps only the first (one block per unordered class, as
+``derive`` counts them); the full one keeps all. A class that τ maps to itself sees only
+the τ-symmetric part of its block (d = 2: the symmetric part when τ keeps the sign, the
+antisymmetric part when it flips it: that class is zero for C = 1); the rest is gauge.
+Completeness (the module reaches every equivariant polynomial map, of dimension
+dim Hom_G(Sym^d(V ⊗ R^C), U ⊗ R^D) for the main term) is tested against the character
+formula on small groups.
+
+>>> from invariant import LayerSpec
+>>> rec = channel_record(LayerSpec(layer="linear", n=4, group="cyclic", in_channels=2, out_channels=3))
+>>> [(f.name, f.shape) for f in rec.families], rec.out_tail
+([('W', (4, 2, 3))], (4, 3))
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from invariant import __version__
+from invariant.api import derive
+from invariant.equivariance import TensorAction
+from invariant.errors import InvariantError
+from invariant.groups import describe_order
+from invariant.layout import layout_of
+from invariant.solution import Solution
+from invariant.spec import MAX_ORDER, LayerSpec
+
+from .record import class_name
+from .tensor import uses_tensor_path
+
+#: Dense weight entries (rows × channel block, all families) emitted at most.
+MAX_DENSE_ENTRIES = 1 << 25
+#: Weights of the derivation a channel module is built from, at most.
+MAX_WEIGHTS = 2_000_000
+PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
+POINT_LETTERS, CHANNEL_LETTERS = "ijk", "cfh"
+
+
+def output_tail(spec: LayerSpec) -> tuple[int, ...]:
+    """The trailing shape of y for a layer with tensor orders or channels (every template).
+
+    >>> output_tail(LayerSpec(layer="linear", n=5, input_order=2, output_order=2, out_channels=3))
+    (5, 5, 3)
+    >>> output_tail(LayerSpec(layer="linear", n=5, output="sign", outputs=2, out_channels=3))
+    (6,)
+    """
+    d = spec.out_channels
+    if spec.output == "permutation":
+        return (spec.n,) * spec.output_order + (d,)
+    if spec.output in ("trivial", "sign"):
+        return (spec.outputs * d,)
+    return (spec.outputs, d)
+
+
+def actions(spec: LayerSpec) -> tuple[TensorAction, TensorAction]:
+    """The input and output actions on x and y as laid out above (for the one checker)."""
+    tail = output_tail(spec)
+    out = TensorAction(len(tail) - 1, tail[-1:])
+    return TensorAction(spec.input_order, (spec.in_channels,)), out
+
+
+def uses_channel_path(spec: LayerSpec) -> bool:
+    """True for tensor orders or channels that the S_n tensor template does not take.
+
+    >>> uses_channel_path(LayerSpec(layer="linear", n=4, group="cyclic", in_channels=2))
+    True
+    >>> uses_channel_path(LayerSpec(layer="linear", n=4, in_channels=2))   # S_n: any-n tensor template
+    False
+    """
+    vector_order = 1 if spec.output == "permutation" else 0
+    shaped = (spec.input_order, spec.output_order, spec.in_channels, spec.out_channels) != (1, vector_order, 1, 1)
+    return shaped and not uses_tensor_path(spec)
+
+
+@dataclass(frozen=True)
+class ChannelFamily:
+    """One weight family as dense rows (output, input points) times a channel block."""
+
+    name: str
+    param: str
+    degree: int
+    shape: tuple[int, ...]  # parameter: (P, C, ..., C, D)
+    rows: int  # M · N^degree
+    dense_shape: tuple[int, ...]  # (M, N, ..., N, C, ..., C, D)
+    pos: tuple[int, ...]  # row of each triple
+    index: tuple[int, ...]  # parameter of each triple (within the family)
+    coeff: tuple[float, ...]
+    init_std: tuple[float, ...]
+    subscripts: str  # einsum of the dense weight with the input factors
+
+
+@dataclass(frozen=True)
+class ChannelRecord:
+    """Everything the channel template places."""
+
+    stamp: str
+    class_name: str
+    spec: str
+    sha256: str
+    doc: tuple[str, ...]
+    n: int
+    input_order: int
+    in_channels: int
+    out_channels: int
+    points: int
+    outputs: int
+    in_tail: tuple[int, ...]
+    out_tail: tuple[int, ...]
+    num_free: int
+    families: tuple[ChannelFamily, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One family of the module and the derivation it is read from.
+
+    ``spec`` is a linear layer: input order k·d for a degree-d main term (its classes are
+    the orbits of ordered d-tuples of input points), k for the linear term and the bias;
+    ``family`` is the index of the family taken from that derivation.
+    """
+
+    name: str
+    degree: int
+    spec: LayerSpec
+    family: int
+
+
+def parts(spec: LayerSpec) -> tuple[Part, ...]:
+    """The derivations a channel module is built from (validated, not yet derived).
+
+    >>> [(p.name, p.spec.input_order) for p in parts(LayerSpec(layer="quadratic", n=4, group="cyclic",
+    ...                                                          in_channels=2, with_linear=True))]
+    [('W', 2), ('B', 1)]
+    """
+    d, k = spec.degree, spec.input_order
+    if d == 1:
+        return (Part("W", 1, spec, 0),) + ((Part("C", 0, spec, 1),) if spec.with_bias else ())
+    if spec.layer.startswith("folded"):
+        raise InvariantError("folded quadratic layers are emitted as vector layers only (no channels or orders)")
+    if k * d > MAX_ORDER:
+        raise InvariantError(f"a degree-{d} layer of order-{k} inputs has {k * d} point indices per weight; "
+                             f"the dense module handles at most {MAX_ORDER}")
+    linear = dict(layer="linear", param="triangular", with_linear=False)
+    out = [Part("W", d, spec.replace(input_order=k * d, with_bias=False, **linear), 0)]
+    if spec.with_linear or spec.with_bias:
+        lower = spec.replace(with_bias=spec.with_bias, **linear)
+        if spec.with_linear:
+            out.append(Part("B", 1, lower, 0))
+        if spec.with_bias:
+            out.append(Part("C", 0, lower, 1))
+    return tuple(out)
+
+
+def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
+    """Derive, prove and lay out a dense layer with tensor orders or channels (any group).
+
+    Init: every dense weight entry has variance σ² = init_gain / Σ_f N^{d_f} C^{d_f} (the
+    He variance of an unconstrained layer; the bias starts at zero); a kept class standing
+    for r classes that a factor permutation maps onto it has r times that.
+    """
+    pieces = parts(spec)
+    c_in, c_out = spec.in_channels, spec.out_channels
+    points = spec.n**spec.input_order
+    sizes = [layout_of(p.spec).count(p.family) for p in pieces]
+    entries = sum(size * c_in**p.degree * c_out for size, p in zip(sizes, pieces))
+    if max(sizes) > MAX_WEIGHTS or entries > MAX_DENSE_ENTRIES:  # refused before any derivation
+        raise InvariantError(
+            f"the dense module would hold {entries} weight entries ({sum(sizes)} weights times their channel "
+            f"blocks; limits {MAX_DENSE_ENTRIES} entries and {MAX_WEIGHTS} weights per family); the symmetric "
+            "group's tensor layers have no such limit: use a smaller n, fewer channels or lower orders"
+        )
+    solutions = {}
+    for p in pieces:
+        if p.spec not in solutions:
+            sol = derive(p.spec, method=method)
+            if not sol.action.is_representation:
+                raise InvariantError(
+                    f"the output rule is not a representation ({sol.action.witness}); "
+                    + (sol.action.suggestion or "no equivariant module can be emitted for it")
+                )
+            solutions[p.spec] = sol
+    energy = sum(points**p.degree * c_in**p.degree for p in pieces if p.degree)
+    families = []
+    for p in pieces:
+        sol = solutions[p.spec]
+        in_family = [q for q, c in enumerate(sol.tying.free) if sol.family_of(c) == p.family]
+        kept = kept_parameters(sol, in_family, p.degree) if p.degree >= 2 and spec.param == "triangular" \
+            else {q: 1 for q in in_family}
+        if not kept:
+            continue
+        local = {q: i for i, q in enumerate(kept)}
+        rows = [(o * points**p.degree + (idx[0] if idx else 0), local[q], float(a))
+                for w, q, a in sol.expansion() if q in local for _, o, idx in [sol.layout.key(w)]]
+        d = p.degree
+        point, chan = POINT_LETTERS[:d], CHANNEL_LETTERS[:d]
+        factors = "".join(f",z{i}{c}" for i, c in zip(point, chan))
+        families.append(ChannelFamily(
+            name=p.name, param=PARAMS[p.name], degree=d,
+            shape=(len(kept),) + (c_in,) * d + (c_out,), rows=spec.outputs * points**d,
+            dense_shape=(spec.outputs,) + (points,) * d + (c_in,) * d + (c_out,),
+            pos=tuple(r for r, _, _ in rows), index=tuple(i for _, i, _ in rows), coeff=tuple(a for _, _, a in rows),
+            init_std=tuple(0.0 if d == 0 else math.sqrt(2.0 * kept[q] / energy) for q in kept),
+            subscripts=f"m{point}{chan}e{factors}->zme",
+        ))
+    if not families:
+        raise InvariantError("every weight class is forced to zero: the only equivariant map of this kind is 0")
+    num_free = sum(math.prod(f.shape) for f in families)
+    text = str(spec)
+    group = solutions[pieces[0].spec].problem.group
+    return ChannelRecord(
+        stamp=f"# @generated by invariant {__version__} | spec: {text} | sha256: {spec.sha256}",
+        class_name=_class_name(spec), spec=text, sha256=spec.sha256,
+        doc=_doc(spec, group, families, num_free), n=spec.n, input_order=spec.input_order,
+        in_channels=c_in, out_channels=c_out, points=points, outputs=spec.outputs,
+        in_tail=(spec.n,) * spec.input_order + (c_in,), out_tail=output_tail(spec),
+        num_free=num_free, families=tuple(families),
+    )
+
+
+def kept_parameters(sol: Solution, params: list[int], degree: int) -> dict[int, int]:
+    """Parameters of an ordered-tuple derivation, less those a factor permutation makes redundant.
+
+    ``sol`` is a linear layer whose input points are ordered ``degree``-tuples of the
+    layer's N points (flattened row-major). Column q of its expansion is a sparse vector
+    over (output, tuple); if τ·E_q = ±E_p for a permutation τ of the factors and an earlier
+    kept p, then q's block is p's with its channel axes permuted (and the sign), so q adds
+    no function and is dropped. Returns each kept parameter with the number of columns it
+    stands for (its init variance takes theirs).
+    """
+    points = round(sol.layout.points ** (1 / degree))
+    wanted = set(params)
+    columns: dict[int, dict[tuple, Fraction]] = {q: {} for q in params}
+    for w, q, a in sol.expansion():
+        if q in wanted:
+            _, o, (flat,) = sol.layout.key(w)
+            columns[q][(o, _digits(flat, points, degree))] = a
+    seen: dict[tuple, int] = {}
+    kept: dict[int, int] = {}
+    for q in params:
+        images = [_normalized({(o, tuple(idx[t] for t in tau)): a for (o, idx), a in columns[q].items()})
+                  for tau in itertools.permutations(range(degree))]
+        earlier = next((seen[image] for image in images if image in seen), None)
+        if earlier is not None:
+            kept[earlier] += 1
+            continue
+        seen[images[0]] = q
+        kept[q] = 1
+    return kept
+
+
+def _digits(flat: int, base: int, count: int) -> tuple[int, ...]:
+    """The ``count`` base-``base`` digits of ``flat``, most significant first."""
+    out = []
+    for _ in range(count):
+        flat, r = divmod(flat, base)
+        out.append(r)
+    return tuple(reversed(out))
+
+
+def _normalized(column: dict[tuple, Fraction]) -> tuple:
+    """A column up to sign: its sorted entries, scaled so that the first coefficient is positive."""
+    items = sorted(column.items())
+    sign = -1 if items and items[0][1] < 0 else 1
+    return tuple((key, sign * a) for key, a in items)
+
+
+def _class_name(spec: LayerSpec) -> str:
+    """The vector layer's name, with the orders when they are not vector ones (``...Order2To2``)."""
+    vector = spec.input_order == 1 and spec.output_order <= 1
+    return class_name(spec) + ("" if vector else f"Order{spec.input_order}To{spec.output_order}")
+
+
+def _doc(spec: LayerSpec, group, families, num_free: int) -> tuple[str, ...]:
+    lines = [
+        f"Spec: {spec}",
+        f"Group: {group} (order {describe_order(group)}); output action: {spec.output}.",
+        f"Input order {spec.input_order}, output order {spec.output_order}; channels {spec.in_channels} in, "
+        f"{spec.out_channels} out; dense form for n = {spec.n}.",
+        f"Parameters: {num_free} ("
+        + ", ".join(f"{f.name}: {f.shape[0]} classes of {math.prod(f.shape[1:])}" for f in families) + ").",
+    ]
+    if spec.degree >= 2:
+        kept = "one kept per factor permutation" if spec.param == "triangular" else "all kept (full parametrization)"
+        lines.append(f"Main-term blocks sit on ordered index tuples (orbits of ordered tuples, {kept}): "
+                     "see codegen.channels.")
+    return tuple(lines)

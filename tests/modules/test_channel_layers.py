@@ -1,0 +1,306 @@
+"""Dense channel/tensor-order layers for any group (codegen/channels.py).
+
+Three ways: exactly, the span of the module's functions has the dimension the character
+formula gives (characters of Sym^d(V ⊗ R^C) over the whole group, enumerated here by
+closure of hand-written generators); numerically, equivariance through the one checker
+under random group elements, on random groups too (hypothesis); by gradients (gradcheck).
+"""
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from codegen.channels import MAX_DENSE_ENTRIES, actions, channel_record, output_tail, uses_channel_path
+from codegen.check import check_file
+from codegen.render import compile_module, emit_file, render_source
+from invariant import InvariantError, LayerSpec
+from invariant.testing import equivariance_error
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "channel_quadratic_cyclic4_c2d2.py"
+GOLDEN_SPEC = dict(layer="quadratic", n=4, group="cyclic", in_channels=2, out_channels=2, with_linear=True,
+                   with_bias=True)
+
+
+def cycle(n):
+    return tuple((i + 1) % n for i in range(n))
+
+
+def reflection(n):
+    return tuple((-i) % n for i in range(n))
+
+
+def transposition(n):
+    return (1, 0) + tuple(range(2, n))
+
+
+# name -> (spec keywords, input generators written here, independent of the library's groups)
+CASES = {
+    "cyclic4-quadratic-C2D2+B+C": (dict(layer="quadratic", n=4, group="cyclic", in_channels=2, out_channels=2,
+                                         with_linear=True, with_bias=True), [cycle(4)]),
+    "cyclic3-quadratic-trivial-C2": (dict(layer="quadratic", n=3, group="cyclic", output="trivial", in_channels=2),
+                                     [cycle(3)]),
+    "dihedral4-quadratic-C3": (dict(layer="quadratic", n=4, group="dihedral", in_channels=3), [cycle(4), reflection(4)]),
+    "dihedral4-cubic-trivial-C2": (dict(layer="cubic", n=4, group="dihedral", output="trivial", in_channels=2),
+                                   [cycle(4), reflection(4)]),
+    "symmetric3-quadratic-sign-C2": (dict(layer="quadratic", n=3, output="sign", in_channels=2),
+                                     [transposition(3), cycle(3)]),
+    "symmetric3-quadratic-full-trivial-C2": (dict(layer="quadratic", n=3, param="full", output="trivial",
+                                                  in_channels=2), [transposition(3), cycle(3)]),
+    "cyclic4-linear-2to1-C2D3": (dict(layer="linear", n=4, group="cyclic", input_order=2, in_channels=2,
+                                      out_channels=3), [cycle(4)]),
+    "dihedral4-linear-2to2-C2+C": (dict(layer="linear", n=4, group="dihedral", input_order=2, output_order=2,
+                                        in_channels=2, with_bias=True), [cycle(4), reflection(4)]),
+    "cyclic4-quadratic-2to0-C2": (dict(layer="quadratic", n=3, group="cyclic", input_order=2, output="trivial",
+                                       in_channels=2), [cycle(3)]),
+    "cyclic3-linear-0to2-C2+C": (dict(layer="linear", n=3, group="cyclic", input_order=0, output_order=2,
+                                      in_channels=2, with_bias=True), [cycle(3)]),
+    "custom4-linear-custom-out": (dict(layer="linear", n=4, generators="(0 1 2 3)", output_generators="(0 1)",
+                                       outputs=2, in_channels=2, out_channels=2), [cycle(4)]),
+    "symmetric3-quadratic-sign-M2-C2D2": (dict(layer="quadratic", n=3, output="sign", outputs=2, in_channels=2,
+                                               out_channels=2), [transposition(3), cycle(3)]),
+}
+
+
+def closure(gens):
+    """Every element of ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
+    n = len(gens[0])
+    seen = {tuple(range(n))}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for h in frontier:
+            for g in gens:
+                gh = tuple(g[h[i]] for i in range(n))
+                if gh not in seen:
+                    seen.add(gh)
+                    nxt.append(gh)
+        frontier = nxt
+    return seen
+
+
+def parity(g):
+    seen, sign = set(), 1
+    for start in range(len(g)):
+        length, i = 0, start
+        while i not in seen:
+            seen.add(i)
+            i = g[i]
+            length += 1
+        if length and length % 2 == 0:
+            sign = -sign
+    return sign
+
+
+def power(g, r):
+    out = tuple(range(len(g)))
+    for _ in range(r):
+        out = tuple(g[i] for i in out)
+    return out
+
+
+def fixed(g):
+    return sum(1 for i, v in enumerate(g) if i == v)
+
+
+def sym_character(chi, g, d):
+    """χ of Sym^d of a representation with character chi, at g (d ≤ 3)."""
+    a = [None] + [chi(power(g, r)) for r in range(1, d + 1)]
+    if d == 0:
+        return Fraction(1)
+    if d == 1:
+        return Fraction(a[1])
+    if d == 2:
+        return Fraction(a[1] ** 2 + a[2], 2)
+    return Fraction(a[1] ** 3 + 3 * a[1] * a[2] + 2 * a[3], 6)
+
+
+def expected_dimension(kw, gens):
+    """Σ over terms of D · ⟨χ_{Sym^d(V⊗R^C)}, χ_U⟩ over the whole group: the oracle."""
+    spec = LayerSpec(**kw)
+    group = closure(gens)
+    c, d_out, k = spec.in_channels, spec.out_channels, spec.input_order
+
+    def chi_in(g):
+        return c * fixed(g) ** k
+
+    out_images = None
+    if spec.output == "custom":  # the hand-given images follow the input generators: build pairs by closure
+        pairs = {(tuple(range(spec.n)), tuple(range(spec.outputs)))}
+        gen_pairs = list(zip(gens, [(1, 0)]))
+        frontier = list(pairs)
+        while frontier:
+            nxt = []
+            for h, ph in frontier:
+                for g, pg in gen_pairs:
+                    new = (tuple(g[h[i]] for i in range(spec.n)), tuple(pg[ph[i]] for i in range(spec.outputs)))
+                    if new not in pairs:
+                        pairs.add(new)
+                        nxt.append(new)
+            frontier = nxt
+        out_images = dict(pairs)
+        assert len(out_images) == len(pairs) == len(group)  # the rule is a function of g (a representation)
+
+    def chi_out(g):
+        if spec.output == "permutation":
+            return fixed(g) ** spec.output_order
+        if spec.output == "trivial":
+            return spec.outputs
+        if spec.output == "sign":
+            return spec.outputs * parity(g)
+        return fixed(out_images[g])
+
+    degrees = [spec.degree] + [1] * spec.with_linear + [0] * spec.with_bias
+    total = Fraction(0)
+    for deg in degrees:
+        total += Fraction(sum(sym_character(chi_in, g, deg) * chi_out(g) for g in group), len(group))
+    assert total.denominator == 1
+    return int(total) * d_out
+
+
+def function_span(layer, spec, seed=0):
+    """Rank of the linear map parameters -> (outputs at random inputs), more samples than parameters."""
+    params = list(layer.parameters())
+    sizes = [p.numel() for p in params]
+    samples = sum(sizes) + 10
+    x = torch.from_numpy(np.random.default_rng(seed).standard_normal((samples,) + actions(spec)[0].shape(spec.n)))
+    rows = []
+    with torch.no_grad():
+        for j in range(sum(sizes)):
+            flat = torch.zeros(sum(sizes), dtype=torch.float64)
+            flat[j] = 1.0
+            for p, chunk in zip(params, flat.split(sizes)):
+                p.copy_(chunk.view_as(p))
+            rows.append(layer(x).reshape(-1))
+    matrix = torch.stack(rows).numpy()
+    s = np.linalg.svd(matrix, compute_uv=False)
+    return int((s > s[0] * 1e-9).sum()) if len(s) else 0
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_module_spans_every_equivariant_map_the_character_formula_counts(name):
+    kw, gens = CASES[name]
+    spec = LayerSpec(**kw)
+    assert uses_channel_path(spec)
+    layer = compile_module(spec)(dtype=torch.float64)
+    assert function_span(layer, spec) == expected_dimension(kw, gens)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_equivariant_to_1e10_under_random_group_elements(name):
+    spec = LayerSpec(**CASES[name][0])
+    torch.manual_seed(1)
+    layer = compile_module(spec)(dtype=torch.float64)
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn_like(p))
+    inp, out = actions(spec)
+    m = equivariance_error(layer, spec, trials=30, input_action=inp, output_action=out)
+    assert m.finite and m.error <= 1e-10 * max(1.0, m.scale), str(m)
+    assert layer(torch.zeros((5, 2) + inp.shape(spec.n), dtype=torch.float64)).shape == (5, 2) + output_tail(spec)
+
+
+@given(n=st.integers(3, 5), data=st.data())
+def test_random_groups_and_channels_are_equivariant(n, data):
+    """Random generators (so random groups), degree, orders and channels; random group elements."""
+    perms = st.permutations(list(range(n))).map(tuple)
+    gens = data.draw(st.lists(perms, min_size=1, max_size=2))
+    layer_name = data.draw(st.sampled_from(["linear", "quadratic"]))
+    k = data.draw(st.integers(0 if layer_name == "linear" else 1, 2 if layer_name == "linear" else 1))
+    output = data.draw(st.sampled_from(["permutation", "trivial"]))
+    kw = dict(layer=layer_name, n=n, generators=tuple(gens), input_order=k, output=output, output_order=1 if output == "permutation" else 0,
+              in_channels=data.draw(st.integers(1, 3)), out_channels=data.draw(st.integers(1, 2)),
+              with_bias=data.draw(st.booleans()))
+    spec = LayerSpec(**kw)
+    if not uses_channel_path(spec):  # a one-channel vector layer: the vector template's business
+        event("vector layer (other template)")
+        return
+    torch.manual_seed(0)
+    try:
+        layer = compile_module(spec)(dtype=torch.float64)
+    except InvariantError as exc:  # only the one documented reason: nothing but zero is equivariant
+        assert "forced to zero" in str(exc)
+        assert expected_dimension(kw, list(gens)) == 0
+        event("only zero is equivariant")
+        return
+    event("channel module checked")
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn_like(p))
+    inp, out = actions(spec)
+    m = equivariance_error(layer, spec, trials=10, input_action=inp, output_action=out)
+    assert m.finite and m.error <= 1e-10 * max(1.0, m.scale), str(m)
+
+
+def test_gradcheck_float64():
+    spec = LayerSpec(**GOLDEN_SPEC)
+    torch.manual_seed(0)
+    layer = compile_module(spec)(dtype=torch.float64)
+    x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+    params = tuple(layer.parameters())
+
+    def f(x, *theta):
+        return torch.func.functional_call(layer, dict(zip([n for n, _ in layer.named_parameters()], theta)), (x,))
+
+    assert torch.autograd.gradcheck(f, (x,) + params)
+
+
+def test_parameter_count_is_one_block_per_triangular_class():
+    """Blocks sit on ordered tuples, one kept per factor swap: the triangular derivation's count."""
+    from invariant import derive
+
+    for kw in (GOLDEN_SPEC, dict(layer="quadratic", n=5, group="dihedral", in_channels=3, out_channels=2),
+               dict(layer="cubic", n=4, group="cyclic", output="trivial", in_channels=2)):
+        spec = LayerSpec(**kw)
+        layer = compile_module(spec)()
+        assert sum(p.numel() for p in layer.parameters()) == layer.num_free == derive(spec).num_parameters
+
+
+def test_init_keeps_the_output_second_moment_near_the_gain():
+    spec = LayerSpec(layer="quadratic", n=5, group="dihedral", in_channels=4, out_channels=3, with_linear=True)
+    cls = compile_module(spec)
+    x = torch.randn(4000, 5, 4, dtype=torch.float64)
+    moments = []
+    for seed in range(20):
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            moments.append(float(cls(dtype=torch.float64)(x).pow(2).mean()))
+    assert 1.0 < float(np.mean(moments)) < 4.0  # init_gain 2 (the He gain), within a factor 2
+
+
+def test_refusals_are_one_line_and_come_before_any_derivation():
+    big = LayerSpec(layer="quadratic", n=9, group="cyclic", input_order=2, output_order=2, in_channels=16)
+    with pytest.raises(InvariantError, match=f"limits {MAX_DENSE_ENTRIES} entries"):
+        channel_record(big)
+    with pytest.raises(InvariantError, match="forced to zero"):
+        render_source(LayerSpec(layer="linear", n=4, output="sign", in_channels=2))
+    with pytest.raises(InvariantError, match="at most 4"):
+        render_source(LayerSpec(layer="cubic", n=3, group="cyclic", input_order=2, in_channels=2))
+    with pytest.raises(InvariantError, match="not a representation"):
+        render_source(LayerSpec(layer="folded-linear", n=4, in_channels=2))
+
+
+def test_shape_dtype_and_state_dict_errors_name_what_is_expected():
+    cls = compile_module(LayerSpec(**GOLDEN_SPEC))
+    layer = cls(dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"expects input of shape \(\.\.\., 4, 2\), got \(3, 4\)"):
+        layer(torch.zeros(3, 4, dtype=torch.float64))
+    with pytest.raises(TypeError, match="expects torch.float64 input"):
+        layer(torch.zeros(3, 4, 2))
+    other = compile_module(LayerSpec(layer="linear", n=4, group="cyclic", in_channels=2, out_channels=2))()
+    with pytest.raises(RuntimeError, match="state dict is not for this layer"):
+        layer.load_state_dict(other.state_dict())
+
+
+def test_golden_channel_module_and_check_file(tmp_path):
+    source = render_source(LayerSpec(**GOLDEN_SPEC))
+    # To accept an intended change: python tests/update_golden.py
+    assert source == GOLDEN.read_text()
+    path = emit_file(LayerSpec(**GOLDEN_SPEC), str(tmp_path / "layer.py"))
+    result = check_file(path, trials=10)
+    assert result.ok and [f.name for f in result.forwards] == ["default", "weights()"]
+    assert result.max_error <= 1e-10 * max(1.0, result.scale)
