@@ -56,13 +56,12 @@ from invariant.solution import Solution
 from invariant.spec import MAX_ORDER, LayerSpec
 
 from .record import class_name
-from .tensor import uses_tensor_path
+from .tensor import PARAMS, uses_tensor_path
 
 #: Dense weight entries (rows × channel block, all families) emitted at most.
 MAX_DENSE_ENTRIES = 1 << 25
 #: Weights of the derivation a channel module is built from, at most.
 MAX_WEIGHTS = 2_000_000
-PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
 POINT_LETTERS, CHANNEL_LETTERS = "ijk", "cfh"
 
 

@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from invariant import LayerSpec, __version__
-from invariant.errors import InvariantError
 from invariant.partitions import falling, pattern_of, set_partitions
 from invariant.solution import Solution
 
@@ -104,7 +103,8 @@ class Family:
     init_std: tuple[float, ...]
     phi_subscripts: str
     slots: int  # output slots + degree · k input slots
-    codes: tuple[tuple[int, int], ...]  # (pattern code, class row) for the dense reference
+    codes: tuple[tuple[int, int], ...]  # (pattern code, its row of the dense reference's per-code table)
+    code_of: tuple[int, ...]  # each class's row of that table (invariant outputs: M classes share a code)
     ext_subscripts: str  # θ_c f_c placed at the class's output index: (K, C.., M, D)
     dense_subscripts: str
 
@@ -242,6 +242,8 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
             for s in order
         )
         chan = CHANNELS[:d]
+        class_codes = [pattern_code(p.blocks) for _, p in members]
+        distinct = list(dict.fromkeys(class_codes))
         out.append(Family(
             name=name, param=PARAMS[name], degree=d, classes=tuple(i for i, _ in members),
             patterns=tuple(p.blocks for _, p in members),
@@ -251,7 +253,7 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
             factor=tuple(float(f) for f in factors), outputs=tuple(outputs), init_std=tuple(init),
             phi_subscripts=f"skm,k{chan}e->{chan}sme",
             slots=l + d * layout.k,
-            codes=tuple((pattern_code(p.blocks), r) for r, (_, p) in enumerate(members)),
+            codes=tuple((c, i) for i, c in enumerate(distinct)), code_of=tuple(distinct.index(c) for c in class_codes),
             ext_subscripts=f"k{chan}e,km->k{chan}me",
             dense_subscripts=_dense_subscripts(layout, d, l),
         ))
@@ -489,13 +491,6 @@ def uses_tensor_path(spec: LayerSpec) -> bool:
 def build_tensor_record(sol: Solution) -> TensorRecord:
     """The record of a pattern-path solution (``sol.method == "pattern"``)."""
     spec = sol.spec
-    if spec.output == "trivial" and spec.outputs > 1:
-        # Measured: the structured and dense forwards disagree for several invariant outputs
-        # (invariant check found it); refused until that is mended.
-        raise InvariantError(
-            f"tensor layers give several invariant outputs as output channels: use outputs=1 with "
-            f"out_channels={spec.outputs * spec.out_channels} instead of outputs={spec.outputs}"
-        )
     if sol.method != "pattern" or not uses_tensor_path(spec):
         raise ValueError(f"tensor layers need S_n or A_n, permutation or trivial outputs and the pattern path; "
                          f"got group {spec.group}, output {spec.output}, method {sol.method}")

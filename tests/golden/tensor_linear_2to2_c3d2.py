@@ -55,9 +55,10 @@ MIX_W = (((0.0,), (0.0,), (0.0,), (0.0,), (0.0,), (0.0,), (1.0,), (-1.0,), (0.0,
 FACTOR_W = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 OUTPUT_W = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 INIT_STD_W = (0.2581988897471611, 0.09759000729485333, 0.09759000729485333, 0.09759000729485333, 0.03984095364447979, 0.18257418583505536, 0.18257418583505536, 0.07453559924999299, 0.18257418583505536, 0.18257418583505536, 0.07453559924999299, 0.07453559924999299, 0.07453559924999299, 0.07453559924999299, 0.03333333333333333)
-# Dense reference: (pattern code, class row); code = sum over slots t of first(t) * t!,
-# first(t) the first slot holding the same index as slot t.
+# Dense reference: (pattern code, table row); code = sum over slots t of first(t) * t!,
+# first(t) the first slot holding the same index as slot t; each class's table row.
 CODES_W = ((0, 0), (18, 1), (4, 2), (16, 3), (22, 4), (1, 5), (7, 6), (19, 7), (3, 8), (9, 9), (21, 10), (5, 11), (11, 12), (17, 13), (23, 14))
+CODE_OF_W = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 # The classes' positions in derive(spec).patterns:
 CLASSES_W = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 
@@ -71,9 +72,10 @@ MIX_C = (((1.0,), (-1.0,)), ((0.0,), (1.0,)))
 FACTOR_C = (1.0, 1.0)
 OUTPUT_C = (0, 0)
 INIT_STD_C = (0.0, 0.0)
-# Dense reference: (pattern code, class row); code = sum over slots t of first(t) * t!,
-# first(t) the first slot holding the same index as slot t.
+# Dense reference: (pattern code, table row); code = sum over slots t of first(t) * t!,
+# first(t) the first slot holding the same index as slot t; each class's table row.
 CODES_C = ((0, 0), (1, 1))
+CODE_OF_C = (0, 1)
 # The classes' positions in derive(spec).patterns:
 CLASSES_C = (15, 16)
 
@@ -127,7 +129,7 @@ class LinearSymmetric2To2(nn.Module):
 
     @staticmethod
     def _table(codes, classes, slots, n, device):
-        """Class row of every index tuple (``classes``: no class, weight 0) at this n."""
+        """Table row of every index tuple (``classes``: no class, weight 0) at this n."""
         grid = torch.meshgrid(*[torch.arange(n, device=device)] * slots, indexing="ij") if slots else ()
         code = torch.zeros((n,) * slots, dtype=torch.long, device=device)
         radix = 1
@@ -237,12 +239,16 @@ class LinearSymmetric2To2(nn.Module):
         onehot = torch.nn.functional.one_hot(torch.tensor(OUTPUT_W, device=x.device), OUTPUTS).to(x.dtype)
         scaled = self.weight * torch.tensor(FACTOR_W, dtype=x.dtype, device=x.device).reshape((-1,) + (1,) * 2)
         ext = torch.einsum("kxe,km->kxme", scaled, onehot)
-        weight = torch.cat([ext, ext.new_zeros((1,) + ext.shape[1:])])[self.table_W]
+        rows = torch.tensor(CODE_OF_W, device=x.device)
+        by_code = ext.new_zeros((15 + 1,) + ext.shape[1:]).index_add(0, rows, ext)
+        weight = by_code[self.table_W]
         y = y + torch.einsum("abcdxME,zcdx->zabME", weight, x)
         onehot = torch.nn.functional.one_hot(torch.tensor(OUTPUT_C, device=x.device), OUTPUTS).to(x.dtype)
         scaled = self.bias * torch.tensor(FACTOR_C, dtype=x.dtype, device=x.device).reshape((-1,) + (1,) * 1)
         ext = torch.einsum("ke,km->kme", scaled, onehot)
-        weight = torch.cat([ext, ext.new_zeros((1,) + ext.shape[1:])])[self.table_C]
+        rows = torch.tensor(CODE_OF_C, device=x.device)
+        by_code = ext.new_zeros((2 + 1,) + ext.shape[1:]).index_add(0, rows, ext)
+        weight = by_code[self.table_C]
         y = y + weight
         return y.flatten(-2)
 

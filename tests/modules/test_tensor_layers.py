@@ -276,7 +276,7 @@ def test_generated_from_spec_is_equivariant_for_any_n(case):
 
 
 def test_trivial_outputs_from_spec():
-    from invariant import InvariantError, LayerSpec
+    from invariant import LayerSpec
 
     module = compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=1, in_channels=2,
                                 out_channels=6))
@@ -286,11 +286,19 @@ def test_trivial_outputs_from_spec():
     assert y.shape == (4, 6)
     g = torch.randperm(5)
     assert (layer(act(g, x, 2)) - y).abs().max() < 1e-10
-    # Several invariant outputs are asked as channels: the other spelling is refused, not miscompiled
-    # (its structured and dense forwards disagreed; found by invariant check).
-    with pytest.raises(InvariantError, match="use outputs=1 with out_channels=6"):
-        compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=2, in_channels=2,
-                           out_channels=3))
+    # Several invariant outputs of several channels each: output m's channels at m·D .. m·D + D - 1.
+    # (The dense reference once kept only one output's classes per pattern; invariant check found it.)
+    several = compiled(LayerSpec(layer="quadratic", n=6, input_order=2, output="trivial", outputs=2, in_channels=2,
+                                 out_channels=3, with_linear=True, with_bias=True))
+    layer = randomized(several.Layer)
+    for n in (5, 6):
+        dense = several.Layer(forward_impl="dense", n=n, dtype=torch.float64)
+        dense.load_state_dict(layer.state_dict())
+        x = torch.randn(4, n, n, 2, dtype=torch.float64)
+        y = layer(x)
+        assert y.shape == (4, 6) and (dense(x) - y).abs().max() < 1e-10
+        g = torch.randperm(n)
+        assert (layer(act(g, x, 2)) - y).abs().max() < 1e-10
 
 
 def test_golden_channelled_2to2_module_and_byte_identical_rerun():
