@@ -20,6 +20,7 @@ from codegen.check import check_file
 from codegen.render import compile_module, emit_file, render_source
 from invariant import InvariantError, LayerSpec
 from invariant.testing import equivariance_error
+from oracles import closure
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "channel_quadratic_cyclic4_c2d2.py"
 GOLDEN_SPEC = dict(layer="quadratic", n=4, group="cyclic", in_channels=2, out_channels=2, with_linear=True,
@@ -66,8 +67,8 @@ CASES = {
 }
 
 
-def closure(gens):
-    """Every element of ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
+def elements_of(gens):
+    """Every permutation in ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
     n = len(gens[0])
     seen = {tuple(range(n))}
     frontier = list(seen)
@@ -81,19 +82,6 @@ def closure(gens):
                     nxt.append(gh)
         frontier = nxt
     return seen
-
-
-def parity(g):
-    seen, sign = set(), 1
-    for start in range(len(g)):
-        length, i = 0, start
-        while i not in seen:
-            seen.add(i)
-            i = g[i]
-            length += 1
-        if length and length % 2 == 0:
-            sign = -sign
-    return sign
 
 
 def power(g, r):
@@ -120,46 +108,35 @@ def sym_character(chi, g, d):
 
 
 def expected_dimension(kw, gens):
-    """Σ over terms of D · ⟨χ_{Sym^d(V⊗R^C)}, χ_U⟩ over the whole group: the oracle."""
+    """Σ over terms of D · (1/|G|) Σ_g χ_{Sym^d(V⊗R^C)}(g) χ_U(g) over the whole group: the oracle.
+
+    The elements (g, π, s) come from the brute-force closure of the lowered generator pairs,
+    checked to be the group written here by hand; χ_U(g) = s · #fixed points of π (π acts on
+    the n^l output tuples, on the M outputs, or trivially).
+    """
     spec = LayerSpec(**kw)
-    group = closure(gens)
-    c, d_out, k = spec.in_channels, spec.out_channels, spec.input_order
+    elements = closure(spec)
+    assert {g for g, _, _ in elements} == elements_of(gens)
+    assert len(elements) == len(elements_of(gens))  # the output rule is a function of g
 
     def chi_in(g):
-        return c * fixed(g) ** k
-
-    out_images = None
-    if spec.output == "custom":  # the hand-given images follow the input generators: build pairs by closure
-        pairs = {(tuple(range(spec.n)), tuple(range(spec.outputs)))}
-        gen_pairs = list(zip(gens, [(1, 0)]))
-        frontier = list(pairs)
-        while frontier:
-            nxt = []
-            for h, ph in frontier:
-                for g, pg in gen_pairs:
-                    new = (tuple(g[h[i]] for i in range(spec.n)), tuple(pg[ph[i]] for i in range(spec.outputs)))
-                    if new not in pairs:
-                        pairs.add(new)
-                        nxt.append(new)
-            frontier = nxt
-        out_images = dict(pairs)
-        assert len(out_images) == len(pairs) == len(group)  # the rule is a function of g (a representation)
-
-    def chi_out(g):
-        if spec.output == "permutation":
-            return fixed(g) ** spec.output_order
-        if spec.output == "trivial":
-            return spec.outputs
-        if spec.output == "sign":
-            return spec.outputs * parity(g)
-        return fixed(out_images[g])
+        return spec.in_channels * fixed(g) ** spec.input_order
 
     degrees = [spec.degree] + [1] * spec.with_linear + [0] * spec.with_bias
-    total = Fraction(0)
-    for deg in degrees:
-        total += Fraction(sum(sym_character(chi_in, g, deg) * chi_out(g) for g in group), len(group))
+    total = sum(Fraction(sum(sym_character(chi_in, g, deg) * s * fixed(pi) for g, pi, s in elements), len(elements))
+                for deg in degrees)
     assert total.denominator == 1
-    return int(total) * d_out
+    return int(total) * spec.out_channels
+
+
+def randomized(spec, seed=0):
+    """The compiled module in float64 with standard normal parameters."""
+    torch.manual_seed(seed)
+    layer = compile_module(spec)(dtype=torch.float64)
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn_like(p))
+    return layer
 
 
 def function_span(layer, spec, seed=0):
@@ -193,11 +170,7 @@ def test_module_spans_every_equivariant_map_the_character_formula_counts(name):
 @pytest.mark.parametrize("name", list(CASES))
 def test_equivariant_to_1e10_under_random_group_elements(name):
     spec = LayerSpec(**CASES[name][0])
-    torch.manual_seed(1)
-    layer = compile_module(spec)(dtype=torch.float64)
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.copy_(torch.randn_like(p))
+    layer = randomized(spec, seed=1)
     inp, out = actions(spec)
     m = equivariance_error(layer, spec, trials=30, input_action=inp, output_action=out)
     assert m.finite and m.error <= 1e-10 * max(1.0, m.scale), str(m)
@@ -219,18 +192,14 @@ def test_random_groups_and_channels_are_equivariant(n, data):
     if not uses_channel_path(spec):  # a one-channel vector layer: the vector template's business
         event("vector layer (other template)")
         return
-    torch.manual_seed(0)
     try:
-        layer = compile_module(spec)(dtype=torch.float64)
+        layer = randomized(spec)
     except InvariantError as exc:  # only the one documented reason: nothing but zero is equivariant
         assert "forced to zero" in str(exc)
         assert expected_dimension(kw, list(gens)) == 0
         event("only zero is equivariant")
         return
     event("channel module checked")
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.copy_(torch.randn_like(p))
     inp, out = actions(spec)
     m = equivariance_error(layer, spec, trials=10, input_action=inp, output_action=out)
     assert m.finite and m.error <= 1e-10 * max(1.0, m.scale), str(m)
