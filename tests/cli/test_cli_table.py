@@ -98,6 +98,12 @@ ROWS = [
     ("emit-cyclic-256", "measured-orbit", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "256", "-o", "{tmp}/c.py"],
      None, "limit"),
     ("compile-cyclic-512", "measured-orbit", ["-c", COMPILE_512], None, "limit"),
+    ("emit-channels-dihedral-2to2-n-1000", "measured", ["emit", "--layer", "linear", "--group", "dihedral", "--n", "1000",
+                                                        "--input-order", "2", "--output-order", "2", "-o", "{tmp}/d.py"],
+     2, "limit"),
+    ("emit-channels-cyclic-16", "measured", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "9",
+                                             "--input-order", "2", "--output-order", "2", "--in-channels", "16",
+                                             "-o", "{tmp}/c.py"], 2, "limits"),
     ("plot-linear-400", "measured", ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "limit"),
 ]
 
