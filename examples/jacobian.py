@@ -14,9 +14,12 @@ Sections (DIR/report.md sets each claim of the note beside our figure):
   fig5  where finite width shows: ReLU at the deepest table depth, widths 50 to 400 and N
 
     python examples/jacobian.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
+    python examples/jacobian.py --replot DIR
 
 DIR/results.json depends only on the seed and the options (byte for byte); wall-clock times go
-to DIR/timings.json.
+to DIR/timings.json. --replot DIR redraws fig1, fig3, fig4, fig5 and report.md of an existing run
+from DIR/results.json and DIR/timings.json, without computing anything, and leaves results.json
+as it is; fig2 is not redrawn, since it needs the eigenvalues, which results.json does not keep.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import json
 import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -203,17 +207,83 @@ def equivariant_section(n, depth, gen):
     return {"classes": sol.num_free, "rows": rows}
 
 
-def figure_equivariant(out, res):
-    """fig4: the two singular values of each S_n-equivariant network (horizontal bars, labelled).
-
-    Needs only results.json's ``equivariant`` rows, so a committed run's figure can be redrawn:
-    ``figure_equivariant(Path(DIR), json.loads((Path(DIR) / "results.json").read_text()))``.
-    """
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def figure_phase_diagram(out, res):
+    """fig1: tanh's q* over (σ_w, σ_b) with the critical line χ = 1 (from results.json alone)."""
+    plt = pyplot()
+    pd = res["phase_diagram"]
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    im = ax.pcolormesh(pd["sigma_w"], pd["sigma_b"], np.array(pd["q_star"]), shading="auto", cmap="viridis")
+    ax.contour(pd["sigma_w"], pd["sigma_b"], np.array(pd["chi"]), levels=[1.0], colors="white")
+    line = pd["critical_line"]
+    ax.plot([p["sigma_w"] for p in line], [p["sigma_b"] for p in line], "r.", label="χ = 1 (brentq)")
+    ax.set_xlabel("σ_w")
+    ax.set_ylabel("σ_b")
+    ax.set_title("tanh: q* (colour), χ = 1 (white contour); left: ordered, right: chaotic")
+    ax.legend(loc="upper left")
+    fig.colorbar(im, label="q*")
+    save_figure(fig, out / "fig1_phase_diagram.png", dpi=100, bbox_inches="tight")
+
+
+def figure_spectra(out, res, spectra, densities):
+    """fig2: singular-value histograms against the free-probability density. Needs the eigenvalues
+    themselves (``spectra``), which results.json does not keep: --replot leaves this figure as it is."""
+    plt = pyplot()
+    depths = res["config"]["spectrum_depths"]
+    fig, axes = plt.subplots(1, len(SPECTRA), figsize=(4.2 * len(SPECTRA), 3.8))
+    for ax, (act, weights) in zip(axes, SPECTRA):
+        for k, L in enumerate(depths):
+            colour = plt.cm.plasma(k / max(1, len(depths)))
+            sv = np.sqrt(np.concatenate(spectra[(act, weights)][L]))
+            sv = sv[sv > 1e-8]
+            ax.hist(np.log10(sv), bins=60, density=True, histtype="step", color=colour, label=f"L = {L}")
+            lam, rho = densities[(act, weights, L)]
+            # density of log10 σ with σ = √λ: ρ_λ(λ) · dλ/dlog10σ = ρ_λ · 2λ ln 10
+            ax.plot(np.log10(np.sqrt(lam)), rho * 2 * lam * math.log(10), "--", color=colour, lw=1)
+        ax.set_title(f"{act}, {weights}")
+        ax.set_xlabel("log10 singular value of J")
+    axes[0].legend(fontsize=7)
+    axes[0].set_ylabel("density (histogram: measured; dashed: theory)")
+    fig.tight_layout()
+    save_figure(fig, out / "fig2_spectra.png", dpi=100)
+
+
+def figure_phi_prime(out, res):
+    """fig3: φ and the distribution of φ'(h), h ~ N(0, q*) (from results.json's config alone)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(2, 4, figsize=(15, 6))
+    gen = np.random.default_rng(0)
+    for col, act in enumerate(("linear", "relu", "hard_tanh", "erf")):
+        a = J.activation(act)
+        h = np.linspace(-3, 3, 400)
+        axes[0, col].plot(h, a.phi(h), "k")
+        for q in res["config"]["phi_prime_q"]:
+            z = gen.standard_normal(100_000) * math.sqrt(q)
+            axes[0, col].plot(h, np.exp(-h * h / (2 * q)) / math.sqrt(2 * math.pi * q), lw=0.8, label=f"q* = {q}")
+            axes[1, col].hist(a.dphi(z), bins=50, range=(0, 1.05), density=True, histtype="step", label=f"q* = {q}")
+        axes[0, col].set_title(act)
+        axes[0, col].set_xlabel("h")
+        axes[1, col].set_xlabel("φ'(h)")
+    axes[0, 0].set_ylabel("φ(h) (black); density of h ~ N(0, q*)")
+    axes[1, 0].set_ylabel("density of φ'(h), h ~ N(0, q*)")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, out / "fig3_phi_prime.png", dpi=100)
+
+
+def figure_equivariant(out, res):
+    """fig4: the two singular values of each S_n-equivariant network (horizontal bars, labelled),
+    from results.json's ``equivariant`` rows alone."""
+    plt = pyplot()
     rows = res["equivariant"]["rows"]
     short = {"module default init": "module's default init", "critical: α = 1, β = -2/n (Householder)":
              "Householder: α = 1, β = -2/n", "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
@@ -236,63 +306,11 @@ def figure_equivariant(out, res):
     save_figure(fig, out / "fig4_equivariant.png", dpi=100, bbox_inches="tight")
 
 
-def figures(out, res, spectra, densities):
-    import matplotlib
+def figure_width_scan(out, res):
+    """fig5: measured / predicted mean and variance against L / N for ReLU (from results.json alone)."""
+    from matplotlib.ticker import NullFormatter
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pd = res["phase_diagram"]
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    im = ax.pcolormesh(pd["sigma_w"], pd["sigma_b"], np.array(pd["q_star"]), shading="auto", cmap="viridis")
-    ax.contour(pd["sigma_w"], pd["sigma_b"], np.array(pd["chi"]), levels=[1.0], colors="white")
-    line = pd["critical_line"]
-    ax.plot([p["sigma_w"] for p in line], [p["sigma_b"] for p in line], "r.", label="χ = 1 (brentq)")
-    ax.set_xlabel("σ_w")
-    ax.set_ylabel("σ_b")
-    ax.set_title("tanh: q* (colour), χ = 1 (white contour); left: ordered, right: chaotic")
-    ax.legend(loc="upper left")
-    fig.colorbar(im, label="q*")
-    save_figure(fig, out / "fig1_phase_diagram.png", dpi=100, bbox_inches="tight")
-
-    depths = res["config"]["spectrum_depths"]
-    fig, axes = plt.subplots(1, len(SPECTRA), figsize=(4.2 * len(SPECTRA), 3.8))
-    for ax, (act, weights) in zip(axes, SPECTRA):
-        for k, L in enumerate(depths):
-            colour = plt.cm.plasma(k / max(1, len(depths)))
-            sv = np.sqrt(np.concatenate(spectra[(act, weights)][L]))
-            sv = sv[sv > 1e-8]
-            ax.hist(np.log10(sv), bins=60, density=True, histtype="step", color=colour, label=f"L = {L}")
-            lam, rho = densities[(act, weights, L)]
-            # density of log10 σ with σ = √λ: ρ_λ(λ) · dλ/dlog10σ = ρ_λ · 2λ ln 10
-            ax.plot(np.log10(np.sqrt(lam)), rho * 2 * lam * math.log(10), "--", color=colour, lw=1)
-        ax.set_title(f"{act}, {weights}")
-        ax.set_xlabel("log10 singular value of J")
-    axes[0].legend(fontsize=7)
-    axes[0].set_ylabel("density (histogram: measured; dashed: theory)")
-    fig.tight_layout()
-    save_figure(fig, out / "fig2_spectra.png", dpi=100)
-
-    fig, axes = plt.subplots(2, 4, figsize=(15, 6))
-    gen = np.random.default_rng(0)
-    for col, act in enumerate(("linear", "relu", "hard_tanh", "erf")):
-        a = J.activation(act)
-        h = np.linspace(-3, 3, 400)
-        axes[0, col].plot(h, a.phi(h), "k")
-        for q in res["config"]["phi_prime_q"]:
-            z = gen.standard_normal(100_000) * math.sqrt(q)
-            axes[0, col].plot(h, np.exp(-h * h / (2 * q)) / math.sqrt(2 * math.pi * q), lw=0.8, label=f"q* = {q}")
-            axes[1, col].hist(a.dphi(z), bins=50, range=(0, 1.05), density=True, histtype="step", label=f"q* = {q}")
-        axes[0, col].set_title(act)
-        axes[0, col].set_xlabel("h")
-        axes[1, col].set_xlabel("φ'(h)")
-    axes[0, 0].set_ylabel("φ(h) (black); density of h ~ N(0, q*)")
-    axes[1, 0].set_ylabel("density of φ'(h), h ~ N(0, q*)")
-    axes[0, 0].legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, out / "fig3_phi_prime.png", dpi=100)
-
-    figure_equivariant(out, res)
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     ticks = sorted({r["L"] / r["N"] for w in ("gaussian", "orthogonal") for r in scan_rows(res, w)})
     for weights, marker in (("gaussian", "o"), ("orthogonal", "s")):
@@ -309,12 +327,26 @@ def figures(out, res, spectra, densities):
         ax.set_ylabel(f"measured / predicted {key} - 1")
         ax.set_title(f"{key} of JJᵀ eigenvalues, L = {res['config']['scan_depth']}, ± SE", fontsize=10)
         ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, out / "fig5_width_scan.png", dpi=100)
-    return ["fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png",
-            "fig5_width_scan.png"]
+
+
+FIGURES = ("fig1_phase_diagram.png", "fig2_spectra.png", "fig3_phi_prime.png", "fig4_equivariant.png",
+           "fig5_width_scan.png")
+# The figures that results.json alone determines: what --replot redraws (all but fig2).
+FROM_RESULTS = (figure_phase_diagram, figure_phi_prime, figure_equivariant, figure_width_scan)
+
+
+def figures(out, res, spectra, densities) -> list[str]:
+    """Draw fig1 to fig5 into ``out``; returns their file names."""
+    figure_phase_diagram(out, res)
+    figure_spectra(out, res, spectra, densities)
+    figure_phi_prime(out, res)
+    figure_equivariant(out, res)
+    figure_width_scan(out, res)
+    return list(FIGURES)
 
 
 def scan_rows(res, weights):
@@ -325,12 +357,18 @@ def scan_rows(res, weights):
     return sorted(rows, key=lambda r: r["N"])
 
 
+def run_time(timings) -> str:
+    """``2214 s with 1 thread``; threads is null in the timings of runs from before it was recorded."""
+    threads = timings["threads"]
+    return f"{timings['seconds']:.0f} s with " + (plural(threads, "thread") if threads is not None
+                                                 else "an unrecorded number of threads")
+
+
 def report(res, timings) -> str:
     cfg = res["config"]
     lines = [
         "# Jacobian spectra (note 004)", "",
-        (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {timings['seconds']:.0f} s with "
-        f"{plural(timings['threads'], 'thread')} on {res['device']}. "
+        (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {run_time(timings)} on {res['device']}. "
         f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row (one standard draw per "
         "network and weight kind, rescaled to each φ's critical point, so rows share their draws; ± is the standard "
         "error over networks), "
@@ -413,6 +451,35 @@ def report(res, timings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load_run(directory: Path) -> tuple[dict, dict]:
+    """results.json and timings.json of the run in ``directory``."""
+    loaded = []
+    for name in ("results.json", "timings.json"):
+        try:
+            loaded.append(json.loads((directory / name).read_text()))
+        except ValueError as exc:
+            raise InvariantError(f"{directory / name} is not JSON: {exc}") from None
+    return loaded[0], loaded[1]
+
+
+def replot(directory: Path) -> int:
+    """--replot: the figures that results.json determines, and report.md, drawn again into ``directory``."""
+    try:
+        res, timings = load_run(directory)
+        for draw in FROM_RESULTS:
+            draw(directory, res)
+        write_atomic(directory / "report.md", report(res, timings))
+    except KeyError as exc:
+        print(f"jacobian: error: {directory} does not hold a jacobian.py run: no key {exc} in its JSON", file=sys.stderr)
+        return 2
+    except (InvariantError, OSError) as exc:
+        print(f"jacobian: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"redrew {directory / 'report.md'} and {len(FROM_RESULTS)} figures from {directory / 'results.json'} "
+          f"(fig2_spectra.png kept: it needs the eigenvalues, which results.json does not keep)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="N = 200, depths up to 32 (under 3 minutes on CPU)")
@@ -426,8 +493,16 @@ def main(argv=None) -> int:
     parser.add_argument("--sigma-w", type=float, default=None, help="σ_w of the extra rows (default: critical)")
     parser.add_argument("--sigma-b", type=float, default=None, help="σ_b of the extra rows (default: critical)")
     parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--out", default=None, help="output directory (required unless --replot)")
+    parser.add_argument("--replot", metavar="DIR", default=None,
+                        help="redraw fig1, fig3, fig4, fig5 and report.md of an existing run from DIR/results.json and "
+                             "DIR/timings.json, without computing; results.json and fig2 (which needs the eigenvalues "
+                             "themselves) are left as they are; the run options are ignored")
     args = parser.parse_args(argv)
+    if (args.out is None) == (args.replot is None):
+        parser.error("give either --out DIR (a new run) or --replot DIR (redraw an existing run)")
+    if args.replot is not None:
+        return replot(Path(args.replot))
     try:
         threads = configure_threads(args.threads)
         width = args.width if args.width is not None else (200 if args.quick else 1000)

@@ -20,10 +20,13 @@ fixed point or a budget of SGD steps):
 
     python examples/parity.py [--quick] [--seed 0] [--device auto] [--threads N] --out DIR
     python examples/parity.py --n 12 --target parity --init random --sample-size 120 --out DIR
+    python examples/parity.py --replot DIR
 
 Giving any of --n, --target, --init, --sample-size or --step-size runs that one configuration
 (both hidden-layer modes) instead of the figures. DIR/results.json depends only on the seed and
-the options (byte for byte); wall-clock times go to DIR/timings.json.
+the options (byte for byte); wall-clock times go to DIR/timings.json. --replot DIR redraws the
+figures and report.md of an existing run from DIR/results.json and DIR/timings.json, without
+training, and leaves results.json as it is.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -293,6 +297,13 @@ def agreement(figure: str, rows: list[dict]) -> str:
     return "agrees" if ok else "differs"
 
 
+def run_time(timings) -> str:
+    """``3841 s with 1 thread``; threads is null in the timings of runs from before it was recorded."""
+    threads = timings["threads"]
+    return f"{timings['seconds']:.0f} s with " + (plural(threads, "thread") if threads is not None
+                                                 else "an unrecorded number of threads")
+
+
 def report(res, timings) -> str:
     runs = res["runs"]
     cfg = res["config"]
@@ -314,7 +325,7 @@ def report(res, timings) -> str:
         "# Parity and symmetric initialization (note 003)", "",
         f"Run: {what}, seed {res['seed']}, seeds per configuration {cfg['seeds']}, budget {cfg['max_steps']:,} SGD "
         f"steps per run but at least {cfg['min_epochs']:,} epochs, true error on {cfg['test_size']:,} fresh points, "
-        f"{timings['seconds']:.0f} s with {plural(timings['threads'], 'thread')} on {res['device']} ({res['backend']} backend). "
+        f"{run_time(timings)} on {res['device']} ({res['backend']} backend). "
         f"Width 4n + 3, β = n³h, h = n^-6 for the symmetric initialization and h = {RANDOM_STEP} for random ones "
         "unless given. Errors are mean ± standard deviation over seeds at the end of the run; 'fixed point' is the "
         "epoch after which the SGD makes no more updates.", "",
@@ -382,6 +393,36 @@ def report(res, timings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load_run(directory: Path) -> tuple[dict, dict]:
+    """results.json and timings.json of the run in ``directory``."""
+    loaded = []
+    for name in ("results.json", "timings.json"):
+        try:
+            loaded.append(json.loads((directory / name).read_text()))
+        except ValueError as exc:
+            raise InvariantError(f"{directory / name} is not JSON: {exc}") from None
+    return loaded[0], loaded[1]
+
+
+def replot(directory: Path) -> int:
+    """--replot: the figures and report.md of the run in ``directory`` drawn again from its JSON files."""
+    try:
+        res, timings = load_run(directory)
+        names = figures(directory, res["runs"])
+        if names != res["figures"]:
+            raise InvariantError(f"redrew {', '.join(names)} but {directory / 'results.json'} lists "
+                                 f"{', '.join(res['figures'])}")
+        write_atomic(directory / "report.md", report(res, timings))
+    except KeyError as exc:
+        print(f"parity: error: {directory} does not hold a parity.py run: no key {exc} in its JSON", file=sys.stderr)
+        return 2
+    except (InvariantError, OSError) as exc:
+        print(f"parity: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"redrew {directory / 'report.md'} and {plural(len(names), 'figure')} from {directory / 'results.json'}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="n = 8 and 10 instead of 20 and 30, 2 seeds (under 3 minutes)")
@@ -402,8 +443,16 @@ def main(argv=None) -> int:
     parser.add_argument("--step-size", type=float, default=None,
                         help=f"custom run: SGD step h (default: n^-6 symmetric, {RANDOM_STEP} random)")
     parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--out", default=None, help="output directory (required unless --replot)")
+    parser.add_argument("--replot", metavar="DIR", default=None,
+                        help="redraw the figures and report.md of an existing run from DIR/results.json and "
+                             "DIR/timings.json, without training; results.json is left as it is and the run options "
+                             "are ignored")
     args = parser.parse_args(argv)
+    if (args.out is None) == (args.replot is None):
+        parser.error("give either --out DIR (a new run) or --replot DIR (redraw an existing run)")
+    if args.replot is not None:
+        return replot(Path(args.replot))
     try:
         threads = configure_threads(args.threads)
         custom = any(v is not None for v in (args.n, args.target, args.init, args.sample_size, args.step_size))
