@@ -88,6 +88,7 @@ def test_derive_latex(capsys):
     assert "\\begin{tabular}{rrl}" in out
 
 
+@pytest.mark.slow  # matplotlib and a PNG
 def test_graph_and_plot_files(tmp_path, capsys):
     import networkx as nx
 

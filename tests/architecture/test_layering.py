@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 FACADES = {"__init__.py", "cli.py"}
 
@@ -106,6 +108,7 @@ def test_importing_the_package_and_the_cli_loads_nothing_heavy():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_emit_does_not_import_torch(tmp_path):
     code = (
         "import sys; from invariant.cli import main; "
@@ -117,6 +120,7 @@ def test_emit_does_not_import_torch(tmp_path):
     assert (tmp_path / "q.py").exists()
 
 
+@pytest.mark.slow  # the folded example in a subprocess
 def test_folded_example_runs_and_shows_the_failure():
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "folded.py")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -35,7 +35,13 @@ def _run(command: str, tmp_path: Path) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("body, index", _console_blocks(), ids=lambda v: str(v)[:40] if isinstance(v, str) else str(v))
+#: Console blocks of some seconds each (SymPy's symbolic path; invariant check imports torch): slow.
+SLOW_BLOCKS = ("$ invariant derive --layer quadratic --param full", "$ cd ~ && invariant emit")
+
+
+@pytest.mark.parametrize("body, index", [pytest.param(*block, marks=[pytest.mark.slow] if block[0].startswith(SLOW_BLOCKS)
+                                                      else []) for block in _console_blocks()],
+                         ids=lambda v: str(v)[:40] if isinstance(v, str) else str(v))
 def test_console_blocks_print_what_the_readme_shows(body, index, tmp_path):
     first, *expected = body.rstrip("\n").split("\n")
     assert first.startswith("$ "), first
@@ -47,6 +53,7 @@ def test_console_blocks_print_what_the_readme_shows(body, index, tmp_path):
     assert _matches(expected, actual), "\n".join(actual)
 
 
+@pytest.mark.slow  # runs the folded example in a subprocess
 def test_example_output_shown_as_real_output_is_real(tmp_path):
     shown = [(body, before) for lang, body, before in BLOCKS if lang == "text" and before.rstrip().endswith("(real output):")]
     assert shown, "the README shows the folded example's real output"

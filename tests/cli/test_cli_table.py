@@ -169,7 +169,16 @@ def _measured(argv, cwd, kill_after):
     return code, out.read_text(errors="replace"), err.read_text(errors="replace"), cpu, peak_kib / 1024, wall
 
 
-@pytest.mark.parametrize("name, how, template, code, fragment", ROWS, ids=[r[0] for r in ROWS])
+#: Rows that start a process of their own (a checked module or a measured CLI run): run in CI; the
+#: development loop (``-m "not slow"``) keeps one refusal by size and three checks of a hostile file.
+FAST_SUBPROCESS_ROWS = {"linear-n-1e9", "quadratic-n-1024", "check-exit0", "check-syntax", "check-no-torch"}
+SLOW_ROWS = ({"check-hang", "check-table-w", "check-nan", "check-systemexit3", "check-keyboard", "check-os-exit",
+              "check-layer-5", "check-spec-edited"}
+             | {r[0] for r in ROWS if r[1] in BUDGETS}) - FAST_SUBPROCESS_ROWS
+
+
+@pytest.mark.parametrize("name, how, template, code, fragment",
+                         [pytest.param(*r, id=r[0], marks=[pytest.mark.slow] if r[0] in SLOW_ROWS else []) for r in ROWS])
 def test_row(name, how, template, code, fragment, tmp_path, files, capsys):
     argv = _argv(template, tmp_path, files)
     before = set(tmp_path.iterdir())
@@ -213,6 +222,7 @@ def test_check_help_says_it_executes_the_file(capsys):
     assert "(default: 60)" in text
 
 
+@pytest.mark.slow  # the check subprocess runs a module with torch
 def test_the_checked_spec_is_printed_and_a_sound_file_passes(tmp_path, files, capsys):
     assert main(["check", files["ok"], "--trials", "3"]) == 0
     out = capsys.readouterr().out

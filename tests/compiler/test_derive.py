@@ -207,11 +207,13 @@ def _check_against_oracles(spec):
             assert sum(Rational(str(c)) * w.get(i, 0) for i, c in row.items()) == 0
 
 
+@pytest.mark.slow  # the symbolic path over random groups: 1 to 7 s, by the groups drawn
 @given(custom_specs())
 def test_random_groups_symbolic_orbit_oracle_and_character_agree(spec):
     _check_against_oracles(spec)
 
 
+@pytest.mark.slow  # the symbolic path over random groups
 @given(custom_specs(max_n=5, layers=("quadratic",)))
 def test_random_groups_full_parametrization(spec):
     import dataclasses
@@ -225,7 +227,7 @@ def test_random_groups_full_parametrization(spec):
     assert equivariance_error(partial(evaluate, full, w), sampler(full), rng, trials=4).error < 1e-12
 
 
-@pytest.mark.parametrize("n", [3, 4, 5, 6])
+@pytest.mark.parametrize("n", [3, 4, 5, pytest.param(6, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("group", ["symmetric", "alternating", "cyclic", "dihedral"])
 def test_named_groups_against_oracles(n, group):
     for output in ("permutation", "trivial", "sign"):
@@ -238,7 +240,7 @@ def test_character_formula_for_large_symmetric_groups_is_cheap():
     assert character_dimension(lower(LayerSpec.build(layer="quadratic", n=200, with_linear=True))) == 6
 
 
-@pytest.mark.parametrize("group", ["symmetric", "cyclic", "dihedral"])
+@pytest.mark.parametrize("group", [pytest.param("symmetric", marks=pytest.mark.slow), "cyclic", "dihedral"])
 def test_cubic_layers_against_oracles(group):
     for n in (3, 4, 5):
         _check_against_oracles(LayerSpec.build(layer="cubic", n=n, group=group, with_linear=True))

@@ -122,6 +122,7 @@ def test_class_sizes_are_formulas_that_add_up_at_any_n():
             assert pattern_of(sol.layout.slot_values(key)) in p.orbit
 
 
+@pytest.mark.slow  # the symbolic path at n = 4 (over a second)
 def test_hyperoctahedral_quadratic_classes_by_hand():
     # Orbits of (k, {i, j}) under B_m with pairs {a, ā}: kkk, k̄k̄, kk̄, ka, k̄a, aa, aā, ab (a, b other pairs).
     for n in (8, 12):
@@ -200,7 +201,7 @@ def test_pattern_path_refuses_what_it_cannot_prove():
         derive(LayerSpec(layer="linear", n=10, output="trivial", outputs=10**9))
 
 
-@pytest.mark.parametrize("n", [4, 6, 8, 10])
+@pytest.mark.parametrize("n", [4, 6, 8, pytest.param(10, marks=pytest.mark.slow)])
 def test_folded_rule_under_s_n_by_patterns_equals_the_symbolic_path(n):
     from invariant.actions import folded_image
     from invariant.perms import compose, identity, parse_cycles

@@ -196,6 +196,7 @@ def test_device_argument_and_cuda_when_available():
         assert_equivariant(layer)
 
 
+@pytest.mark.slow  # torch.export
 def test_export_works():
     layer = invariant.compile(LayerSpec.build(layer="quadratic", n=6, with_bias=True))()
     x = torch.randn(4, 6)
@@ -203,6 +204,7 @@ def test_export_works():
     assert torch.allclose(exported.module()(x), layer(x))
 
 
+@pytest.mark.slow  # a fresh process importing torch
 def test_emit_is_byte_identical_and_imports_in_a_fresh_process(tmp_path):
     a, b = tmp_path / "a.py", tmp_path / "b.py"
     for path in (a, b):
@@ -223,6 +225,7 @@ def test_compile_uses_the_same_source_as_emit(tmp_path):
     assert invariant.compile(spec).spec == str(spec)
 
 
+@pytest.mark.slow  # invariant check runs each module in a fresh process
 def test_check_passes_and_a_corrupted_module_fails(tmp_path, capsys):
     path = tmp_path / "q.py"
     main(["emit", "--layer", "quadratic", "--n", "4", "--group", "dihedral", "-o", str(path)])
@@ -304,6 +307,7 @@ def test_every_family_group_and_output(kwargs):
     assert_equivariant(layer, trials=8)
 
 
+@pytest.mark.slow  # cubic modules at large n
 def test_cubic_power_sums_beyond_the_pattern_size():
     # Degree 3 from the same derivation: patterns read at n_p = 7, formulas checked at 7 and 8, used at 12.
     cls = invariant.compile(LayerSpec.build(layer="cubic", n=12, with_bias=True))
@@ -317,6 +321,7 @@ def test_cubic_power_sums_beyond_the_pattern_size():
     assert_equivariant(layer, trials=5)
 
 
+@pytest.mark.slow  # a large sample
 def test_cubic_init_variance():
     cls = invariant.compile(LayerSpec.build(layer="cubic", n=6, with_linear=True))
     torch.manual_seed(1)
@@ -339,6 +344,7 @@ def test_more_invariant_outputs_than_inputs(layer):
     torch.testing.assert_close(dense(x), y, rtol=0, atol=1e-12)  # structured = dense
 
 
+@pytest.mark.slow  # a fresh process importing torch
 def test_models_of_compiled_layers_pickle_into_a_fresh_process(tmp_path):
     import inspect
 

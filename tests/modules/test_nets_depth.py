@@ -29,6 +29,7 @@ def depth_ratios(norm, seeds):
     return rows
 
 
+@pytest.mark.slow  # many seeds
 def test_eight_quadratic_layers_with_norm_keep_the_variance_within_10x_over_many_seeds():
     rows = depth_ratios("layer", seeds=50)
     worst = max(max(r) for r in rows), min(min(r) for r in rows)
@@ -40,6 +41,7 @@ def test_without_the_norm_the_same_stack_blows_up():
     assert all(not (r[-1] < 10) for r in rows)  # 10^k or inf/nan: quadratic layers square the scale
 
 
+@pytest.mark.slow  # a large sample
 def test_first_layer_init_gives_the_gain():
     rows = depth_ratios("layer", seeds=50)
     mean_first = sum(r[0] for r in rows) / len(rows)
@@ -62,6 +64,7 @@ def test_norm_is_equivariant_and_respects_the_mask():
     assert out[0, 5:].abs().max() == 0 and out[0, :, 5:].abs().max() == 0
 
 
+@pytest.mark.slow  # about a second
 def test_graph_network_with_norm_is_invariant_and_masks_like_unpadded():
     spec = dict(n=8, in_channels=4, out_channels=4, with_bias=True)
     g22 = compile_module(LayerSpec(layer="linear", input_order=2, output_order=2, in_channels=2, out_channels=4,

@@ -38,6 +38,7 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path, script, figu
             assert max(row["invariance_error"]) < 1e-9  # trained models stay invariant in float64
 
 
+@pytest.mark.slow  # an example process importing torch
 def test_bad_output_directory_is_one_line_exit_2(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

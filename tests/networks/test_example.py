@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # the whole --quick example (about 45 s)
 def test_quick_example(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "variety.py"), "--quick", "--threads", "1",
                              "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
@@ -24,6 +27,7 @@ def test_quick_example(tmp_path):
     assert beyond["arms"]["variety_target_component"]["final_test"] < 1e-3 * beyond["arms"]["layerwise"]["final_test"]
 
 
+@pytest.mark.slow  # the example in a subprocess (imports torch)
 def test_bad_option_exits_2(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "variety.py"), "--threads", "0", "--out", str(tmp_path)],
                             capture_output=True, text=True)

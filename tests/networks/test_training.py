@@ -20,6 +20,7 @@ def _setup():
     return spec, start.example.w, X, y, network_action(spec)
 
 
+@pytest.mark.slow  # 500 steps each (4-7 s)
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_500_steps_stay_on_the_variety(name):
     spec, w0, X, y, action = _setup()

@@ -115,7 +115,7 @@ def test_trivial_group_gives_all_of_weight_space():
     assert rep.numerical_dim == rep.exact.dimension == spec.num_weights == 15
 
 
-@pytest.mark.parametrize("n", [3, 4])
+@pytest.mark.parametrize("n", [3, pytest.param(4, marks=pytest.mark.slow)])
 def test_width_one_hidden_layer(n):
     """(n, 1, 1), S_n, trivial output: f = v q². f invariant ⇔ v = 0 or q(g·x) = ±q(x) for all g,
     and S_n (n ≥ 3) has no sign-semi-invariant quadric: so V = {v = 0} (dim N = n(n+1)/2)
@@ -132,7 +132,7 @@ def test_width_one_hidden_layer(n):
     assert [(c.dimension, c.function_dim) for c in zero] == [(N, 0)]
 
 
-@pytest.mark.parametrize("widths", [(3, 2, 1), (3, 3, 1), (4, 2, 1)])
+@pytest.mark.parametrize("widths", [(3, 2, 1), (3, 3, 1), pytest.param((4, 2, 1), marks=pytest.mark.slow)])
 def test_zero_last_layer_component(widths):
     """Last layer zero, the first free: dim = h·N when generic first layers admit no nonzero last
     layer (here: m(m+1)/2 products q_a q_b meet the invariant quartics only in 0)."""
@@ -143,6 +143,7 @@ def test_zero_last_layer_component(widths):
     assert [c.dimension for c in zero] == [m * comb(n + 1, 2)]
 
 
+@pytest.mark.slow  # Singular's exact decomposition (about 10 s)
 def test_exact_path_three_two_one():
     """(3, 2, 1) by hand: {v = 0} 12; rank-1 last layer with ℓ·q invariant 10 (ℓ ∈ P¹, v, q with
     ℓ·q ∈ span(p2, p1²): 1 + 1 + 12 − 4); both hidden units invariant 7 (4 + 3); the standard
@@ -202,6 +203,7 @@ def test_json_keys(capsys):
     assert data["function_dim"] == {"layerwise_network": 2, "all_equivariant": 4, "variety": 2}
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_variety_does_not_import_torch():
     code = ("import sys; from invariant.networks import VarietySpec, variety; "
             "variety(VarietySpec.build(widths=(3, 1, 1), output='trivial'), starts=2, exact=False); "
@@ -210,6 +212,7 @@ def test_variety_does_not_import_torch():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # waits for Singular's budget
 def test_exact_path_stops_within_budget():
     """A network beyond the exact path: it stops at the budget with a one-line note, no hang."""
     import time
@@ -240,6 +243,7 @@ def _live_singulars() -> set[int]:
     return pids
 
 
+@pytest.mark.slow  # starts Singular and waits for the timeout
 def test_timeout_kills_singular_and_its_workers():
     """minAssGTZ forks workers; a timeout must leave none of them running."""
     from invariant.networks import cas

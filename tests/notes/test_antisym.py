@@ -120,6 +120,7 @@ def _worker(rank, world, port, result_file):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # two processes importing torch
 def test_two_gloo_processes_equal_one(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

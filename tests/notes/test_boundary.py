@@ -32,7 +32,12 @@ def test_notes_import_only_the_public_api_of_the_compiler(module):
     assert "codegen" not in {name.split(".")[0] for name in imported}
 
 
-@pytest.mark.parametrize("module", MODULES)
+#: The modules that import torch: a fresh interpreter each, a second or more (marked slow).
+TORCH_ON_IMPORT = {"antisym", "jacobian", "localization", "parity"}
+
+
+@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.slow) if m in TORCH_ON_IMPORT else m
+                                    for m in MODULES])
 def test_importing_a_notes_module_does_not_import_sympy(module):
     code = f"import sys, invariant.notes.{module}; print(sorted(m for m in ('sympy', 'networkx') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -61,6 +61,7 @@ def test_antisymmetric_quick_writes_everything(quick_runs):
     assert data["var_ratio_relu"] < data["var_ratio_sin"]
 
 
+@pytest.mark.slow  # one example process per case (imports torch)
 def test_bad_output_directory_is_one_line_exit_2(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -87,6 +88,7 @@ def test_localization_quick_writes_everything_and_localizes(localization_runs):
 
 @pytest.mark.parametrize("args, message", [(["--xi0", "0"], "positive"), (["--n", "1"], "at least 2"),
                                            (["--lr", "-1"], "positive"), (["--lr", "1e4"], "unstable step size")])
+@pytest.mark.slow  # one example process per case (imports torch)
 def test_localization_bad_input(tmp_path, args, message):
     result = run("localization.py", "--quick", "--out", str(tmp_path / "o"), *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
@@ -128,6 +130,7 @@ def test_parity_quick_writes_everything(parity_runs):
     (["--step-size", "0"], "--step-size must be positive"), (["--step-size", "-0.1"], "--step-size must be positive"),
     (["--target", "xor"], "unknown target 'xor'"), (["--init", "zeros"], "unknown init 'zeros'"),
     (["--seeds", "0"], "at least 1"), (["--min-epochs", "-1"], "--min-epochs at least 0")])
+@pytest.mark.slow  # one example process per case (imports torch)
 def test_parity_bad_input(tmp_path, args, message):
     result = run("parity.py", "--out", str(tmp_path / "o"), *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
@@ -190,6 +193,7 @@ def test_jacobian_quick_writes_everything(jacobian_runs):
     (["--sigma-w", "0"], "σ_w must be positive"), (["--sigma-b", "-1"], "σ_b must be non-negative"),
     (["--activation", "softsign"], "unknown activation 'softsign'"), (["--width", "1"], "--width must be at least 2"),
     (["--depth", "0"], "--depth must be at least 1"), (["--sigma-w", "3", "--activation", "linear"], "diverges")])
+@pytest.mark.slow  # one example process per case (imports torch)
 def test_jacobian_bad_input(tmp_path, args, message):
     result = run("jacobian.py", "--quick", "--out", str(tmp_path / "o"), *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
@@ -221,6 +225,7 @@ def test_threads_option_is_documented_and_validated(script, tmp_path, monkeypatc
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow  # a parity run with figures (about 2 s)
 def test_a_full_disk_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     import invariant.notes.runtime as R
 
@@ -237,6 +242,7 @@ def test_a_full_disk_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # a parity run with figures (about 2 s)
 def test_parity_custom_run_report_names_the_configuration(tmp_path, monkeypatch):
     parity = load_example("parity", monkeypatch)
     assert parity.main(["--n", "4", "--seeds", "1", "--max-steps", "200", "--backend", "torch",

@@ -75,9 +75,12 @@ def test_marchenko_pastur_is_depth_one_linear_gaussian():
     np.testing.assert_allclose(rho, np.sqrt(4 * lam - lam**2) / (2 * math.pi * lam), atol=1e-9)
 
 
-@pytest.mark.parametrize("name, weights, L", [("relu", "gaussian", 8), ("linear", "gaussian", 4),
-                                              ("hard_tanh", "orthogonal", 2), ("relu", "orthogonal", 8),
-                                              ("relu", "orthogonal", 1), ("hard_tanh", "gaussian", 32)])
+@pytest.mark.parametrize("name, weights, L", [pytest.param("relu", "gaussian", 8, marks=pytest.mark.slow),
+                                              pytest.param("linear", "gaussian", 4, marks=pytest.mark.slow),
+                                              pytest.param("hard_tanh", "orthogonal", 2, marks=pytest.mark.slow),
+                                              pytest.param("relu", "orthogonal", 8, marks=pytest.mark.slow),
+                                              ("relu", "orthogonal", 1),
+                                              pytest.param("hard_tanh", "gaussian", 32, marks=pytest.mark.slow)])
 def test_density_moments_match_the_s_transform(name, weights, L):
     sw, q = {"relu": (math.sqrt(2), 1.0), "linear": (1.0, 1.0)}.get(name, (None, 0.5))
     sw = sw or J.critical_point(name, q)[0]
@@ -86,6 +89,7 @@ def test_density_moments_match_the_s_transform(name, weights, L):
     assert m1 == pytest.approx(mean, rel=1e-4) and m2 - m1**2 == pytest.approx(var, rel=1e-4)
 
 
+@pytest.mark.slow  # a large sample (about 5 s)
 def test_two_layer_relu_orthogonal_is_half_an_arcsine_law():
     """Oracle: JJᵀ = 4 P Q P for free projections of trace ½, so ρ = 1/(2π√(λ(4 - λ))) on (0, 4) and ½ at 0."""
     lam = np.concatenate([np.linspace(0.01, 3.99, 50), [3.9999, 4.01, 6.0]])
@@ -126,7 +130,8 @@ def test_haar_orthogonal_is_sign_corrected_qr():
 
 
 @pytest.mark.parametrize("act, weights, width, depth, sigma_w, draws, seed", [
-    ("linear", "gaussian", 40, 4, 1.0, 300, 2), ("relu", "orthogonal", 24, 8, math.sqrt(2), 400, 3)])
+    ("linear", "gaussian", 40, 4, 1.0, 300, 2),
+    pytest.param("relu", "orthogonal", 24, 8, math.sqrt(2), 400, 3, marks=pytest.mark.slow)])
 def test_mean_squared_singular_value_is_chi_to_the_L_at_any_width(act, weights, width, depth, sigma_w, draws, seed):
     """E‖J‖²_F/N = χ^L = 1 exactly at any width, averaged over draws (σ_b = 0).
 

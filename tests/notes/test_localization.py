@@ -43,7 +43,7 @@ def reflect(v):
     return torch.flip(v, [0])
 
 
-@pytest.mark.parametrize("g", [None, 10.0])
+@pytest.mark.parametrize("g", [None, pytest.param(10.0, marks=pytest.mark.slow)])
 def test_four_properties_of_f(g):
     n = 16
     gen = torch.Generator().manual_seed(2)
@@ -93,6 +93,7 @@ def cosine(a, b):
     return float(a @ b / (a.norm() * b.norm()))
 
 
+@pytest.mark.slow  # trains on a large sample
 def test_bumps_on_hypercube_like_data():
     n, g = 16, 100.0
     gen = torch.Generator().manual_seed(3)

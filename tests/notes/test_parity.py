@@ -18,7 +18,7 @@ def all_subsets(n):
         yield torch.tensor(bits)
 
 
-@pytest.mark.parametrize("n", range(1, 13))
+@pytest.mark.parametrize("n", [*range(1, 10), *(pytest.param(n, marks=pytest.mark.slow) for n in (10, 11, 12))])
 def test_lemma_2_relu_represents_every_symmetric_function_exactly(n):
     k = torch.arange(n + 1, dtype=torch.float64)
     for members in all_subsets(n):
@@ -28,7 +28,7 @@ def test_lemma_2_relu_represents_every_symmetric_function_exactly(n):
         assert torch.equal(out, torch.where(members, 0.5, -0.5).to(torch.float64))
 
 
-@pytest.mark.parametrize("n", range(1, 13))
+@pytest.mark.parametrize("n", [*range(1, 10), *(pytest.param(n, marks=pytest.mark.slow) for n in (10, 11, 12))])
 def test_lemma_1_sigmoid_represents_every_symmetric_function_with_the_proofs_margins(n):
     k = torch.arange(n + 1, dtype=torch.float64)
     for members in all_subsets(n):
