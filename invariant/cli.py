@@ -32,6 +32,11 @@ class _Parser(argparse.ArgumentParser):
         raise InvariantError(message)
 
 
+def _one_line(message: str) -> str:
+    """An error message on one line: line breaks (an argument can hold them) shown escaped."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _integer(text: str) -> int:
     stripped = text.strip()
     if len(stripped.lstrip("+-")) > MAX_N_DIGITS:
@@ -218,13 +223,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except InvariantError as exc:
-        print(f"invariant: error: {_flag_message(str(exc))}", file=sys.stderr)
+        print(f"invariant: error: {_one_line(_flag_message(str(exc)))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         sys.stdout = None  # the reader went away: nothing more to print, and no error at exit
         return 0
     except OSError as exc:  # writing to stdout failed (a full disk, /dev/full)
-        print(f"invariant: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        print(f"invariant: error: cannot write the output: {_one_line(str(exc.strerror or exc))}", file=sys.stderr)
         return 2
 
 

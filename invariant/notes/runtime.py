@@ -217,12 +217,32 @@ def save_figure(fig, path: str | os.PathLike, **savefig_kwargs) -> None:
     write_atomic(path, buffer.getvalue())
 
 
+def build_directory(name: str) -> Path:
+    """``<torch extensions dir>/invariant-<environment>/<name>``, created if missing.
+
+    The torch extensions directory is ``$TORCH_EXTENSIONS_DIR`` or ``~/.cache/torch_extensions``
+    (torch's own default); the environment is a hash of the interpreter prefix and the torch version.
+    """
+    import hashlib
+
+    import torch
+
+    root = os.environ.get("TORCH_EXTENSIONS_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "torch_extensions")
+    environment = hashlib.sha256(f"{sys.prefix}|{torch.__version__}".encode()).hexdigest()[:12]
+    path = Path(root, f"invariant-{environment}", name)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @cache
 def cpp_extension(stem: str):
     """The C++ kernel ``csrc/<stem>.cpp``, compiled on first use (cached by torch on disk).
 
     A build (about a minute of CPU and 1.5 GB of memory) is announced on stderr when loading
     takes longer than :data:`BUILD_NOTICE_AFTER` seconds, and its end with the seconds it took.
+    Each Python environment keeps its own build (:func:`build_directory`): the build commands
+    name the environment's torch and Python headers, so environments sharing one directory
+    would rebuild each other's kernels.
     """
     from torch.utils.cpp_extension import load
 
@@ -240,7 +260,8 @@ def cpp_extension(stem: str):
     timer.daemon = True
     timer.start()
     try:
-        module = load(name=name, sources=[str(source)], extra_cflags=["-O3", "-march=native"])
+        module = load(name=name, sources=[str(source)], extra_cflags=["-O3", "-march=native"],
+                      build_directory=str(build_directory(name)))
     finally:
         timer.cancel()
         if announced.is_set():

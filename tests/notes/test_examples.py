@@ -1,6 +1,7 @@
 """The experiments in examples/: artifacts, byte-identical results by seed, bad input, full disks.
 
-Tests that run whole ``--quick`` examples are marked slow (``pytest -m "not slow"`` skips them).
+Tests that run whole ``--quick`` examples or start an example's process are marked slow
+(``pytest -m "not slow"`` leaves them out; CI runs them).
 """
 
 import errno
