@@ -43,7 +43,7 @@ import torch
 import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, load_run, prepare_directory, progress, resolve_device,
                                      plural, save_figure)
 
 SPECTRA = (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"), ("erf", "orthogonal"))
@@ -449,17 +449,6 @@ def report(res, timings) -> str:
                      f"{r['chi_perp']:.3f} | {r['chi_ones']:.3f} | {r['max_relative_error']:.1e} |")
     lines += ["", "Figures: " + ", ".join(res["figures"]) + "."]
     return "\n".join(lines) + "\n"
-
-
-def load_run(directory: Path) -> tuple[dict, dict]:
-    """results.json and timings.json of the run in ``directory``."""
-    loaded = []
-    for name in ("results.json", "timings.json"):
-        try:
-            loaded.append(json.loads((directory / name).read_text()))
-        except ValueError as exc:
-            raise InvariantError(f"{directory / name} is not JSON: {exc}") from None
-    return loaded[0], loaded[1]
 
 
 def replot(directory: Path) -> int:

@@ -52,7 +52,7 @@ import torch
 import invariant.notes.parity as P
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
+from invariant.notes.runtime import (THREADS_HELP, configure_threads, load_run, prepare_directory, progress, resolve_device,
                                      plural, save_figure)
 
 RANDOM_STEP = 0.01  # step size for random initializations (a common SGD default, not tuned)
@@ -391,17 +391,6 @@ def report(res, timings) -> str:
         ]
     lines += ["", "Figures: " + ", ".join(res["figures"]) + "."]
     return "\n".join(lines) + "\n"
-
-
-def load_run(directory: Path) -> tuple[dict, dict]:
-    """results.json and timings.json of the run in ``directory``."""
-    loaded = []
-    for name in ("results.json", "timings.json"):
-        try:
-            loaded.append(json.loads((directory / name).read_text()))
-        except ValueError as exc:
-            raise InvariantError(f"{directory / name} is not JSON: {exc}") from None
-    return loaded[0], loaded[1]
 
 
 def replot(directory: Path) -> int:

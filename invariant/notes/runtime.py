@@ -10,6 +10,7 @@ starts and one when it ends).
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import threading
@@ -80,6 +81,18 @@ def start_run(args) -> tuple[str, Path, int]:
         raise InvariantError(f"--seed must be a non-negative integer, got {args.seed}")
     threads = configure_threads(args.threads)
     return resolve_device(args.device), prepare_directory(args.out), threads
+
+
+def load_run(directory: Path) -> tuple[dict, dict]:
+    """``results.json`` and ``timings.json`` of the experiment run written to ``directory``
+    (what ``--replot`` redraws from); InvariantError when one is not JSON."""
+    loaded = []
+    for name in ("results.json", "timings.json"):
+        try:
+            loaded.append(json.loads((directory / name).read_text()))
+        except ValueError as exc:
+            raise InvariantError(f"{directory / name} is not JSON: {exc}") from None
+    return loaded[0], loaded[1]
 
 
 def default_threads() -> int:
