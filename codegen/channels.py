@@ -55,7 +55,7 @@ from invariant.layout import layout_of
 from invariant.solution import Solution
 from invariant.spec import MAX_ORDER, LayerSpec
 
-from .record import class_name
+from .record import class_name, require_representation
 from .tensor import PARAMS, uses_tensor_path
 
 #: Dense weight entries (rows × channel block, all families) emitted at most.
@@ -201,13 +201,7 @@ def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     solutions = {}
     for p in pieces:
         if p.spec not in solutions:
-            sol = derive(p.spec, method=method)
-            if not sol.action.is_representation:
-                raise InvariantError(
-                    f"the output rule is not a representation ({sol.action.witness}); "
-                    + (sol.action.suggestion or "no equivariant module can be emitted for it")
-                )
-            solutions[p.spec] = sol
+            solutions[p.spec] = require_representation(derive(p.spec, method=method))
     energy = sum(points**p.degree * c_in**p.degree for p in pieces if p.degree)
     families = []
     for p in pieces:

@@ -137,6 +137,17 @@ def structured_kind(spec: LayerSpec) -> str | None:
     return None
 
 
+def require_representation(sol: Solution) -> Solution:
+    """``sol`` if its output rule is a representation, else InvariantError with the witness:
+    no module can be equivariant for a rule that is not a group action."""
+    if not sol.action.is_representation:
+        raise InvariantError(
+            f"the output rule is not a representation ({sol.action.witness}); "
+            + (sol.action.suggestion or "no equivariant module can be emitted for it")
+        )
+    return sol
+
+
 def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     """Derive, prove and realize everything a generated vector layer needs."""
     if spec.input_order != 1 or spec.output_order > 1 or spec.in_channels != 1 or spec.out_channels != 1:
@@ -148,12 +159,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
             f"{weights_count} weights are too many to emit for this group (limit {MAX_TRIPLES}); the symmetric "
             "group's modules have no such limit: use a smaller n"
         )
-    sol = derive(spec, method="pattern" if kind == "power_sums" and method == "auto" else method)
-    if not sol.action.is_representation:
-        raise InvariantError(
-            f"the output rule is not a representation ({sol.action.witness}); "
-            + (sol.action.suggestion or "no equivariant module can be emitted for it")
-        )
+    sol = require_representation(derive(spec, method="pattern" if kind == "power_sums" and method == "auto" else method))
     n, m, degree = spec.n, spec.outputs, spec.degree
     w_shape = (m,) + (n,) * degree
     b_shape = (m, n) if spec.with_linear else (0,)
