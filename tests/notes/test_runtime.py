@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -88,13 +89,14 @@ def test_save_figure_writes_a_png_and_a_failed_write_is_one_invariant_error(tmp_
     assert not plt.get_fignums()
 
 
-def test_a_slow_extension_load_is_announced_with_its_duration(monkeypatch, capsys):
+def test_a_slow_extension_load_is_announced_with_its_duration(monkeypatch, capsys, tmp_path):
     import torch.utils.cpp_extension
 
-    def slow_load(name, sources, extra_cflags):
+    def slow_load(name, sources, extra_cflags, build_directory):
         time.sleep(0.3)
         return name
 
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
     monkeypatch.setattr(torch.utils.cpp_extension, "load", slow_load)
     monkeypatch.setattr(R, "BUILD_NOTICE_AFTER", 0.05)
     R.cpp_extension.cache_clear()
@@ -108,14 +110,38 @@ def test_a_slow_extension_load_is_announced_with_its_duration(monkeypatch, capsy
     assert len(err) == 2
 
 
-def test_a_fast_extension_load_prints_nothing(monkeypatch, capsys):
+def test_a_fast_extension_load_prints_nothing(monkeypatch, capsys, tmp_path):
     import torch.utils.cpp_extension
 
-    monkeypatch.setattr(torch.utils.cpp_extension, "load", lambda name, sources, extra_cflags: name)
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
+    monkeypatch.setattr(torch.utils.cpp_extension, "load", lambda name, sources, extra_cflags, build_directory: name)
     R.cpp_extension.cache_clear()
     try:
         R.cpp_extension("fast_kernel")
     finally:
         R.cpp_extension.cache_clear()
     assert capsys.readouterr().err == ""
+
+
+def test_each_python_environment_builds_the_kernels_in_its_own_directory(monkeypatch, tmp_path):
+    """Environments sharing one build directory rebuilt each other's kernels (their build commands
+    name their own torch and Python headers): the directory depends on the interpreter prefix."""
+    import torch.utils.cpp_extension
+
+    seen = []
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
+    monkeypatch.setattr(torch.utils.cpp_extension, "load",
+                        lambda name, sources, extra_cflags, build_directory: seen.append(build_directory) or name)
+    for prefix in ("/envs/a", "/envs/b", "/envs/a"):
+        monkeypatch.setattr(sys, "prefix", prefix)
+        R.cpp_extension.cache_clear()
+        try:
+            R.cpp_extension("kernel")
+        finally:
+            R.cpp_extension.cache_clear()
+    paths = [Path(p) for p in seen]
+    assert paths[0] == paths[2] != paths[1]
+    for path in paths:
+        assert path.is_dir() and path.name == "invariant_kernel" and path.parent.parent == tmp_path
+        assert path.parent.name.startswith("invariant-") and len(path.parent.name) == len("invariant-") + 12
 
