@@ -234,14 +234,19 @@ def build_directory(name: str) -> Path:
     """``<torch extensions dir>/invariant-<environment>/<name>``, created if missing.
 
     The torch extensions directory is ``$TORCH_EXTENSIONS_DIR`` or ``~/.cache/torch_extensions``
-    (torch's own default); the environment is a hash of the interpreter prefix and the torch version.
+    (torch's own default); the environment is a hash of the interpreter prefix, the torch
+    version and the ``ninja`` on PATH, which runs the build: a venv's own ninja (1.13 here) and
+    the system's (1.11) each found the other's build out of date, so one venv used with and
+    without activation rebuilt its kernels every time it switched.
     """
     import hashlib
+    import shutil
 
     import torch
 
     root = os.environ.get("TORCH_EXTENSIONS_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "torch_extensions")
-    environment = hashlib.sha256(f"{sys.prefix}|{torch.__version__}".encode()).hexdigest()[:12]
+    key = f"{sys.prefix}|{torch.__version__}|{shutil.which('ninja')}"
+    environment = hashlib.sha256(key.encode()).hexdigest()[:12]
     path = Path(root, f"invariant-{environment}", name)
     path.mkdir(parents=True, exist_ok=True)
     return path

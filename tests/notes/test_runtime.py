@@ -125,22 +125,27 @@ def test_a_fast_extension_load_prints_nothing(monkeypatch, capsys, tmp_path):
 
 def test_each_python_environment_builds_the_kernels_in_its_own_directory(monkeypatch, tmp_path):
     """Environments sharing one build directory rebuilt each other's kernels (their build commands
-    name their own torch and Python headers): the directory depends on the interpreter prefix."""
+    name their own torch and Python headers, and ninja versions differ): the directory depends on
+    the interpreter prefix and on the ninja that runs the build."""
     import torch.utils.cpp_extension
 
     seen = []
     monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
     monkeypatch.setattr(torch.utils.cpp_extension, "load",
                         lambda name, sources, extra_cflags, build_directory: seen.append(build_directory) or name)
-    for prefix in ("/envs/a", "/envs/b", "/envs/a"):
+    import shutil
+
+    for prefix, ninja in (("/envs/a", "/usr/bin/ninja"), ("/envs/b", "/usr/bin/ninja"), ("/envs/a", "/usr/bin/ninja"),
+                          ("/envs/a", "/envs/a/bin/ninja")):
         monkeypatch.setattr(sys, "prefix", prefix)
+        monkeypatch.setattr(shutil, "which", lambda name, ninja=ninja: ninja if name == "ninja" else None)
         R.cpp_extension.cache_clear()
         try:
             R.cpp_extension("kernel")
         finally:
             R.cpp_extension.cache_clear()
     paths = [Path(p) for p in seen]
-    assert paths[0] == paths[2] != paths[1]
+    assert paths[0] == paths[2] and len({paths[0], paths[1], paths[3]}) == 3
     for path in paths:
         assert path.is_dir() and path.name == "invariant_kernel" and path.parent.parent == tmp_path
         assert path.parent.name.startswith("invariant-") and len(path.parent.name) == len("invariant-") + 12
