@@ -41,27 +41,27 @@ formula on small groups.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from invariant import __version__
 from invariant.api import derive
+from invariant.channels import (
+    ChannelCount,
+    module_kind,
+    module_parameters,
+    parts,
+    refuse_dense_size,
+    spec_channel_count,
+)
 from invariant.equivariance import TensorAction
 from invariant.errors import InvariantError
 from invariant.groups import describe_order
-from invariant.layout import layout_of
-from invariant.solution import Solution
-from invariant.spec import MAX_ORDER, LayerSpec
+from invariant.spec import LayerSpec
 
 from .record import class_name, require_representation
-from .tensor import PARAMS, uses_tensor_path
+from .tensor import PARAMS, channel_doc
 
-#: Dense weight entries (rows × channel block, all families) emitted at most.
-MAX_DENSE_ENTRIES = 1 << 25
-#: Weights of the derivation a channel module is built from, at most.
-MAX_WEIGHTS = 2_000_000
 POINT_LETTERS, CHANNEL_LETTERS = "ijk", "cfh"
 
 
@@ -96,9 +96,7 @@ def uses_channel_path(spec: LayerSpec) -> bool:
     >>> uses_channel_path(LayerSpec(layer="linear", n=4, in_channels=2))   # S_n: any-n tensor template
     False
     """
-    vector_order = 1 if spec.output == "permutation" else 0
-    shaped = (spec.input_order, spec.output_order, spec.in_channels, spec.out_channels) != (1, vector_order, 1, 1)
-    return shaped and not uses_tensor_path(spec)
+    return module_kind(spec) == "dense"
 
 
 @dataclass(frozen=True)
@@ -139,47 +137,6 @@ class ChannelRecord:
     families: tuple[ChannelFamily, ...]
 
 
-@dataclass(frozen=True)
-class Part:
-    """One family of the module and the derivation it is read from.
-
-    ``spec`` is a linear layer: input order k·d for a degree-d main term (its classes are
-    the orbits of ordered d-tuples of input points), k for the linear term and the bias;
-    ``family`` is the index of the family taken from that derivation.
-    """
-
-    name: str
-    degree: int
-    spec: LayerSpec
-    family: int
-
-
-def parts(spec: LayerSpec) -> tuple[Part, ...]:
-    """The derivations a channel module is built from (validated, not yet derived).
-
-    >>> [(p.name, p.spec.input_order) for p in parts(LayerSpec(layer="quadratic", n=4, group="cyclic",
-    ...                                                          in_channels=2, with_linear=True))]
-    [('W', 2), ('B', 1)]
-    """
-    d, k = spec.degree, spec.input_order
-    if d == 1:
-        return (Part("W", 1, spec, 0),) + ((Part("C", 0, spec, 1),) if spec.with_bias else ())
-    if spec.layer.startswith("folded"):
-        raise InvariantError("folded quadratic layers are emitted as vector layers only (no channels or orders)")
-    if k * d > MAX_ORDER:
-        raise InvariantError(f"a degree-{d} layer of order-{k} inputs has {k * d} point indices per weight; "
-                             f"the dense module handles at most {MAX_ORDER}")
-    linear = dict(layer="linear", param="triangular", with_linear=False)
-    out = [Part("W", d, spec.replace(input_order=k * d, with_bias=False, **linear), 0)]
-    if spec.with_linear or spec.with_bias:
-        lower = spec.replace(with_bias=spec.with_bias, **linear)
-        if spec.with_linear:
-            out.append(Part("B", 1, lower, 0))
-        if spec.with_bias:
-            out.append(Part("C", 0, lower, 1))
-    return tuple(out)
-
-
 def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     """Derive, prove and lay out a dense layer with tensor orders or channels (any group).
 
@@ -190,14 +147,7 @@ def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     pieces = parts(spec)
     c_in, c_out = spec.in_channels, spec.out_channels
     points = spec.n**spec.input_order
-    sizes = [layout_of(p.spec).count(p.family) for p in pieces]
-    entries = sum(size * c_in**p.degree * c_out for size, p in zip(sizes, pieces))
-    if max(sizes) > MAX_WEIGHTS or entries > MAX_DENSE_ENTRIES:  # refused before any derivation
-        raise InvariantError(
-            f"the dense module would hold {entries} weight entries ({sum(sizes)} weights times their channel "
-            f"blocks; limits {MAX_DENSE_ENTRIES} entries and {MAX_WEIGHTS} weights per family); the symmetric "
-            "group's tensor layers have no such limit: use a smaller n, fewer channels or lower orders"
-        )
+    refuse_dense_size(spec, pieces)  # before any derivation
     solutions = {}
     for p in pieces:
         if p.spec not in solutions:
@@ -206,9 +156,7 @@ def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     families = []
     for p in pieces:
         sol = solutions[p.spec]
-        in_family = [q for q, c in enumerate(sol.tying.free) if sol.family_of(c) == p.family]
-        kept = kept_parameters(sol, in_family, p.degree) if p.degree >= 2 and spec.param == "triangular" \
-            else {q: 1 for q in in_family}
+        kept = module_parameters(sol, p, spec.param)
         if not kept:
             continue
         local = {q: i for i, q in enumerate(kept)}
@@ -228,63 +176,19 @@ def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     if not families:
         raise InvariantError("every weight class is forced to zero: the only equivariant map of this kind is 0")
     num_free = sum(math.prod(f.shape) for f in families)
+    count = spec_channel_count(spec)
+    if count.num_parameters != num_free:
+        raise AssertionError(f"the dense module holds {num_free} parameters, invariant.channels counts {count.num_parameters}")
     text = str(spec)
     group = solutions[pieces[0].spec].problem.group
     return ChannelRecord(
         stamp=f"# @generated by invariant {__version__} | spec: {text} | sha256: {spec.sha256}",
         class_name=_class_name(spec), spec=text, sha256=spec.sha256,
-        doc=_doc(spec, group, families, num_free), n=spec.n, input_order=spec.input_order,
+        doc=_doc(spec, group, families, count), n=spec.n, input_order=spec.input_order,
         in_channels=c_in, out_channels=c_out, points=points, outputs=spec.outputs,
         in_tail=(spec.n,) * spec.input_order + (c_in,), out_tail=output_tail(spec),
         num_free=num_free, families=tuple(families),
     )
-
-
-def kept_parameters(sol: Solution, params: list[int], degree: int) -> dict[int, int]:
-    """Parameters of an ordered-tuple derivation, less those a factor permutation makes redundant.
-
-    ``sol`` is a linear layer whose input points are ordered ``degree``-tuples of the
-    layer's N points (flattened row-major). Column q of its expansion is a sparse vector
-    over (output, tuple); if τ·E_q = ±E_p for a permutation τ of the factors and an earlier
-    kept p, then q's block is p's with its channel axes permuted (and the sign), so q adds
-    no function and is dropped. Returns each kept parameter with the number of columns it
-    stands for (its init variance takes theirs).
-    """
-    points = round(sol.layout.points ** (1 / degree))
-    wanted = set(params)
-    columns: dict[int, dict[tuple, Fraction]] = {q: {} for q in params}
-    for w, q, a in sol.expansion():
-        if q in wanted:
-            _, o, (flat,) = sol.layout.key(w)
-            columns[q][(o, _digits(flat, points, degree))] = a
-    seen: dict[tuple, int] = {}
-    kept: dict[int, int] = {}
-    for q in params:
-        images = [_normalized({(o, tuple(idx[t] for t in tau)): a for (o, idx), a in columns[q].items()})
-                  for tau in itertools.permutations(range(degree))]
-        earlier = next((seen[image] for image in images if image in seen), None)
-        if earlier is not None:
-            kept[earlier] += 1
-            continue
-        seen[images[0]] = q
-        kept[q] = 1
-    return kept
-
-
-def _digits(flat: int, base: int, count: int) -> tuple[int, ...]:
-    """The ``count`` base-``base`` digits of ``flat``, most significant first."""
-    out = []
-    for _ in range(count):
-        flat, r = divmod(flat, base)
-        out.append(r)
-    return tuple(reversed(out))
-
-
-def _normalized(column: dict[tuple, Fraction]) -> tuple:
-    """A column up to sign: its sorted entries, scaled so that the first coefficient is positive."""
-    items = sorted(column.items())
-    sign = -1 if items and items[0][1] < 0 else 1
-    return tuple((key, sign * a) for key, a in items)
 
 
 def _class_name(spec: LayerSpec) -> str:
@@ -293,14 +197,15 @@ def _class_name(spec: LayerSpec) -> str:
     return class_name(spec) + ("" if vector else f"Order{spec.input_order}To{spec.output_order}")
 
 
-def _doc(spec: LayerSpec, group, families, num_free: int) -> tuple[str, ...]:
+def _doc(spec: LayerSpec, group, families, count: ChannelCount) -> tuple[str, ...]:
     lines = [
         f"Spec: {spec}",
         f"Group: {group} (order {describe_order(group)}); output action: {spec.output}.",
         f"Input order {spec.input_order}, output order {spec.output_order}; channels {spec.in_channels} in, "
         f"{spec.out_channels} out; dense form for n = {spec.n}.",
-        f"Parameters: {num_free} ("
+        f"Parameters: {count.num_parameters} ("
         + ", ".join(f"{f.name}: {f.shape[0]} classes of {math.prod(f.shape[1:])}" for f in families) + ").",
+        *channel_doc(count),
     ]
     if spec.degree >= 2:
         kept = "one kept per factor permutation" if spec.param == "triangular" else "all kept (full parametrization)"

@@ -33,8 +33,7 @@ import math
 from fractions import Fraction
 from itertools import product
 
-from .errors import InvariantError
-from .groups import MAX_ENUMERATED_ORDER, sympy_group
+from .groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
 from .perms import cycle_type_counts, fixed_points
 
 #: Up to this n the folded rule's group D is built and summed over (an independent check).
@@ -171,10 +170,23 @@ def induced_counts(point_counts, order: int, degree: int, nvars: int | None = No
     return out
 
 
-def poly_character(layout, point_counts, nvars: int | None = None):
-    """χ_poly: monomials fixed by g, summed over the layout's families (degrees)."""
+def poly_character(layout, point_counts, nvars: int | None = None, channels: int = 1):
+    """χ_poly: monomials fixed by g, summed over the layout's families (degrees).
+
+    With C ``channels`` per input entry the monomials are in the entries of V ⊗ R^C: g moves
+    entries, never channels, so each r-cycle on the entries is C r-cycles on (entry, channel)
+    pairs and the induced cycle counts are C times the one-channel ones.
+
+    >>> from invariant.layout import layout_of
+    >>> from invariant.spec import LayerSpec
+    >>> lay = layout_of(LayerSpec(layer="quadratic", n=3))
+    >>> poly_character(lay, {1: 3}), poly_character(lay, {1: 3}, channels=2)   # C(3+1, 2), C(6+1, 2)
+    (6, 21)
+    """
     top = max(layout.degrees + (1,))
     counts = induced_counts(point_counts, layout.input_order, top, nvars)
+    if channels != 1:
+        counts = {r: (_scale(c, channels) if nvars is not None else c * channels) for r, c in counts.items()}
     if nvars is None:
         return sum(fixed_monomials(counts, d) for d in layout.degrees)
     out: Poly = {}
@@ -183,15 +195,31 @@ def poly_character(layout, point_counts, nvars: int | None = None):
     return out
 
 
-def character_dimension(problem) -> int:
-    """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the problem."""
+def character_dimension(problem, channels: bool = False) -> int:
+    """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the problem.
+
+    With ``channels`` the maps Sym^d(V ⊗ R^C) → U ⊗ R^D (and the lower-order terms) of the
+    layout's C = in_channels, D = out_channels: χ_{V⊗R^C} = C·χ_V scales every induced cycle
+    count by C (:func:`poly_character`) and χ_{U⊗R^D} = D·χ_U multiplies the average by D.
+
+    >>> from invariant.problem import lower
+    >>> from invariant.spec import LayerSpec
+    >>> character_dimension(lower(LayerSpec(layer="quadratic", n=3, output="sign", in_channels=2)), channels=True)
+    1
+    """
+    if channels:
+        return problem.layout.out_channels * _character_sum(problem, problem.layout.in_channels)
+    return _character_sum(problem, 1)
+
+
+def _character_sum(problem, c: int) -> int:
     group, action, layout = problem.group, problem.action, problem.layout
     if action.is_formula:
         family = group.family if group.name == "custom" else group.name
         if family in ("symmetric", "alternating", "hyperoctahedral"):
-            return _integer(_moment_average(problem, family))
+            return _integer(_moment_average(problem, family, c))
         total = sum(
-            count * poly_character(layout, cycle_type_counts(rep)) * action.character(rep)
+            count * poly_character(layout, cycle_type_counts(rep), channels=c) * action.character(rep)
             for rep, count in group.class_weights()
         )
         return _integer(Fraction(total, group.order))
@@ -200,8 +228,8 @@ def character_dimension(problem) -> int:
         # S_n-invariant polynomials times the S_m-orbits on the outputs (one).
         top = max(layout.degrees + (1,))
         a = {r: _var(r - 1, top) for r in range(1, top + 1)}
-        return _integer(symmetric_average(poly_character(layout, a, top), group.n, 0))
-    total, order = _diagonal_sum(problem)
+        return _integer(symmetric_average(poly_character(layout, a, top, c), group.n, 0))
+    total, order = _diagonal_sum(problem, c)
     return _integer(Fraction(total, order))
 
 
@@ -211,15 +239,15 @@ def _integer(value: Fraction) -> int:
     return int(value)
 
 
-def _moment_average(problem, family: str) -> Fraction:
+def _moment_average(problem, family: str, c: int = 1) -> Fraction:
     layout, action = problem.layout, problem.action
     n = problem.group.n
     top = max(layout.degrees + (1,))
     if family == "hyperoctahedral":
-        return hyperoctahedral_average(layout, action, n // 2, top)
+        return hyperoctahedral_average(layout, action, n // 2, top, c)
     nvars = top
     a = {r: _var(r - 1, nvars) for r in range(1, top + 1)}
-    chi = poly_character(layout, a, nvars)
+    chi = poly_character(layout, a, nvars, c)  # C channels: the cycle-count polynomial scaled
     kind = action.kind
     if kind == "permutation":
         chi = _mul(chi, _power(a[1], action.order, nvars))
@@ -260,7 +288,7 @@ def symmetric_average(chi: Poly, n: int, eps: int) -> Fraction:
     return total
 
 
-def hyperoctahedral_average(layout, action, m: int, top: int) -> Fraction:
+def hyperoctahedral_average(layout, action, m: int, top: int, channels: int = 1) -> Fraction:
     """The average over B_m (acting on 2m points) of χ_poly χ_out, by cycle-count moments.
 
     An element has a_l positive and b_l negative l-cycles on the m pairs; on the points these
@@ -278,7 +306,7 @@ def hyperoctahedral_average(layout, action, m: int, top: int) -> Fraction:
         if j % 2 == 0:
             c = _add(c, b[j // 2])
         point[j] = c
-    chi = poly_character(layout, point, nvars)
+    chi = poly_character(layout, point, nvars, channels)
     kind = action.kind
     if kind == "permutation":
         chi = _mul(chi, _power(point[1], action.order, nvars))
@@ -311,22 +339,22 @@ def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], in
     return g, pi, 1 if images[n + m] == n + m else -1
 
 
-def _diagonal_sum(problem) -> tuple[int, int]:
+def _diagonal_sum(problem, c: int = 1) -> tuple[int, int]:
     group = problem.action.diagonal_group()
     order = int(group.order())
     inputs = sympy_group(problem.group.n, tuple(p.g for p in problem.action.pairs))
     outputs = _output_group(problem)
     if order == inputs.order() * outputs.order() and order > MAX_ENUMERATED_ORDER:
-        return _product_sum(problem, inputs, outputs), order
+        return _product_sum(problem, inputs, outputs, c), order
     if order > MAX_ENUMERATED_ORDER:
-        raise InvariantError(
-            f"the group generated by the input/output generator pairs has order {order}; the "
-            f"character formula enumerates it only up to order {MAX_ENUMERATED_ORDER}: use a smaller n"
+        raise TooLargeToSum(
+            f"the group generated by the input/output generator pairs has order {describe_order(order)}; it is "
+            f"summed element by element, up to order {MAX_ENUMERATED_ORDER} (its conjugacy classes are not computed)"
         )
     total = 0
     for element in group.generate():
         g, pi, s = split_element(problem, element.array_form)
-        total += poly_character(problem.layout, cycle_type_counts(g)) * s * fixed_points(pi)
+        total += poly_character(problem.layout, cycle_type_counts(g), channels=c) * s * fixed_points(pi)
     return total, order
 
 
@@ -337,7 +365,7 @@ def _output_group(problem):
     return sympy_group(m + 2, gens)
 
 
-def _product_sum(problem, inputs, outputs) -> int:
+def _product_sum(problem, inputs, outputs, c: int = 1) -> int:
     """Σ over D when D = G × H: (Σ_g χ_poly(g)) · (Σ_h χ_out(h)) · |D| / (|G| |H|).
 
     Scaled to Σ_D: the caller divides by |D| = |G| |H|. The input factor counts invariant
@@ -348,11 +376,15 @@ def _product_sum(problem, inputs, outputs) -> int:
     if problem.group.name == "symmetric" and problem.group.order == g_order:
         top = max(problem.layout.degrees + (1,))
         a = {r: _var(r - 1, top) for r in range(1, top + 1)}
-        poly_sum = symmetric_average(poly_character(problem.layout, a, top), problem.group.n, 0) * g_order
+        poly_sum = symmetric_average(poly_character(problem.layout, a, top, c), problem.group.n, 0) * g_order
     else:
         if g_order > MAX_ENUMERATED_ORDER:
-            raise InvariantError(f"the input group has order {g_order}; too large to enumerate for the character formula")
-        poly_sum = sum(poly_character(problem.layout, cycle_type_counts(tuple(p.array_form))) for p in inputs.generate())
+            raise TooLargeToSum(
+                f"the input group has order {describe_order(g_order)}; it is summed element by element, up to "
+                f"order {MAX_ENUMERATED_ORDER} (its conjugacy classes are not computed)"
+            )
+        poly_sum = sum(poly_character(problem.layout, cycle_type_counts(tuple(p.array_form)), channels=c)
+                       for p in inputs.generate())
     return int(poly_sum) * _signed_orbits(problem) * h_order
 
 

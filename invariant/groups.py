@@ -5,6 +5,7 @@ group (character formulas) go through :meth:`Group.class_weights`, which yields 
 representative per cycle type with its multiplicity for the named families, so that S_n is
 summed over the partitions of n, never over its n! elements.
 
+>>> from invariant.perms import format_generators
 >>> G = symmetric(4)
 >>> G.order, format_generators(G.generators)
 (24, '(0 1); (0 1 2 3)')
@@ -15,12 +16,13 @@ summed over the partitions of n, never over its n! elements.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from .errors import InvariantError
-from .perms import Perm, format_generators, identity, sign
+from .perms import MAX_GENERATOR_ENTRIES, Perm, format_cycles, identity, sign
 
 if TYPE_CHECKING:
     from sympy.combinatorics import PermutationGroup
@@ -28,6 +30,14 @@ if TYPE_CHECKING:
 
 #: Groups of custom generators are summed element by element up to this order.
 MAX_ENUMERATED_ORDER = 200_000
+
+
+class TooLargeToSum(InvariantError):
+    """A sum over a group that no exact route computes without listing too many elements.
+
+    The character formula turns it into a missing proof (the derivation still stands); any
+    other caller sees a one-line :class:`InvariantError`.
+    """
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,11 @@ class Group:
 
     def __str__(self) -> str:
         if self.name == "custom":
-            text = format_generators(self.given)
+            text = ""
+            for k, g in enumerate(self.given):  # only what is shown is formatted
+                text += ("; " if k else "") + format_cycles(g)
+                if len(text) > 60:
+                    break
             return f"<{text if len(text) <= 60 else text[:57] + '...'}> on {self.n} points"
         return f"{self.name}({self.n})"
 
@@ -69,44 +83,42 @@ class Group:
         }
         return counts[self.name] if self.name in counts else len(self.given)
 
-    def to_sympy(self) -> "PermutationGroup":
+    def to_sympy(self) -> PermutationGroup:
         """The same group as a SymPy :class:`PermutationGroup` (for orders, random elements)."""
         return sympy_group(self.n, self.reduced_generators)
+
+    @cached_property
+    def recognized(self) -> str | None:
+        """"symmetric" or "alternating" when Jordan's theorem proves ⟨given⟩ ⊇ A_n, else None.
+
+        Only the given generators are looked at (no order, no Schreier–Sims), so every other
+        property may use it. None means "not proved" (always for n < 8 and for named groups).
+        """
+        if self.name != "custom" or not contains_alternating(self.n, self.given):
+            return None
+        return "symmetric" if any(sign(g) < 0 for g in self.given) else "alternating"
 
     @cached_property
     def reduced_generators(self) -> tuple[Perm, ...]:
         """A generating subset without the generators that lie in the group of the earlier ones.
 
-        Generators are added one at a time, each only if Schreier–Sims membership says the
-        group so far does not contain it; once the group is S_n (order n!), or A_n and the
-        rest are even, nothing more can be added. Thousands of random generators reduce to
-        two or three before any expensive step.
+        A group recognized as S_n or A_n gets the family's two generators. Otherwise the given
+        generators are added one at a time, each only if Schreier–Sims membership says the
+        group generated so far does not contain it (the identity never is added). The kept
+        ones form a strictly increasing chain of subgroups of S_n, so there are fewer than
+        3n/2 of them, however many were given.
         """
-        if self.name != "custom" or len(self.given) <= 3:
+        if self.name != "custom":
             return self.generators
-        if self.family in ("symmetric", "alternating"):
-            return _MAKERS[self.family](self.n)  # the same group, two generators
-        full = math.factorial(self.n)
-        kept = [g for g in self.given[:2]]
-        group = sympy_group(self.n, tuple(kept))
-        for g in self.given[2:]:
-            order = int(group.order())
-            if order == full or (2 * order == full and sign(g) == 1):
-                continue
-            from sympy.combinatorics import Permutation
-
-            if not group.contains(Permutation(list(g))):
-                kept.append(g)
-                group = sympy_group(self.n, tuple(kept))
-        return tuple(kept)
+        if self.recognized:
+            return _MAKERS[self.recognized](self.n)
+        return _irredundant(self.n, self.given)
 
     @cached_property
     def order(self) -> int:
         """|G|, by formula for the named families (and groups recognized as S_n or A_n), else by
-        Schreier–Sims."""
-        n, name = self.n, self.name
-        if name == "custom" and contains_alternating(n, self.given):
-            name = self.family
+        Schreier–Sims on :attr:`reduced_generators`."""
+        n, name = self.n, self.recognized or self.name
         if name == "symmetric":
             return math.factorial(n)
         if name == "alternating":
@@ -123,7 +135,7 @@ class Group:
     @cached_property
     def log10_order(self) -> float:
         """log10 |G| (by lgamma for the named families: the exact order is never computed for it)."""
-        n, name = self.n, self.name
+        n, name = self.n, self.recognized or self.name
         ln = {
             "symmetric": lambda: math.lgamma(n + 1),
             "alternating": lambda: math.lgamma(n + 1) - (math.log(2) if n >= 2 else 0.0),
@@ -142,16 +154,18 @@ class Group:
     def family(self) -> str:
         """The named family, or for generators "symmetric"/"alternating" when they generate S_n/A_n.
 
-        A permutation group of degree n and order n! is S_n; of order n!/2 with even
-        generators it is A_n (n ≥ 2). Schreier–Sims gives the order without listing elements.
+        Jordan's theorem (:attr:`recognized`) decides without the order; otherwise a group of
+        degree n and order n! is S_n, and of order n!/2 with even generators A_n (n ≥ 2), the
+        order coming from Schreier–Sims without listing elements.
         """
         if self.name != "custom":
             return self.name
-        if contains_alternating(self.n, self.given):
-            return "symmetric" if any(sign(g) < 0 for g in self.given) else "alternating"
-        if self.order == math.factorial(self.n):
+        if self.recognized:
+            return self.recognized
+        full = math.factorial(self.n)
+        if self.order == full:
             return "symmetric"
-        if self.n >= 2 and 2 * self.order == math.factorial(self.n) and all(sign(g) == 1 for g in self.given):
+        if self.n >= 2 and 2 * self.order == full and all(sign(g) == 1 for g in self.given):
             return "alternating"
         return "custom"
 
@@ -175,16 +189,16 @@ class Group:
             yield from _signed_classes(n // 2)
         else:
             if self.order > MAX_ENUMERATED_ORDER:
-                raise InvariantError(
-                    f"{self} has order {describe_order(self.order)}; sums over a group given by generators "
-                    f"are limited to order {MAX_ENUMERATED_ORDER}"
+                raise TooLargeToSum(
+                    f"{self} has order {describe_order(self.order)}; a sum over a group given by generators lists "
+                    f"its elements, up to order {MAX_ENUMERATED_ORDER} (its conjugacy classes are not computed)"
                 )
             for p in self.to_sympy().generate():
                 yield tuple(p.array_form), 1
 
 
 @lru_cache(maxsize=64)
-def sympy_group(n: int, generators: tuple[Perm, ...]) -> "PermutationGroup":
+def sympy_group(n: int, generators: tuple[Perm, ...]) -> PermutationGroup:
     """The SymPy group generated by image tuples on n points (cached on the canonical tuples)."""
     from sympy.combinatorics import Permutation, PermutationGroup
 
@@ -192,73 +206,116 @@ def sympy_group(n: int, generators: tuple[Perm, ...]) -> "PermutationGroup":
     return PermutationGroup(gens)
 
 
-def contains_alternating(n: int, generators, attempts: int = 400, seed: int = 0) -> bool:
+def contains_alternating(n: int, generators, attempts: int | None = None, seed: int = 0) -> bool:
     """Whether ⟨generators⟩ ⊇ A_n, proved by Jordan's theorem (False means: not proved).
 
-    A primitive group containing a p-cycle for a prime p ≤ n - 3 contains A_n. Primitivity is
-    checked exactly (transitive, and no nontrivial block system); a p-cycle is the power
-    g^m of an element g with one cycle of prime length p and all other cycle lengths prime to
-    p (m their lcm). Elements are random words in the generators; if none of ``attempts``
-    words has such a cycle, the answer is False and callers fall back to Schreier–Sims.
+    A primitive group containing a p-cycle for a prime p ≤ n - 3 contains A_n (Jordan). Here
+    p > n/2: then a transitive group G holding a p-cycle c is primitive, since a block system
+    with blocks of size b (1 < b < n) has n/b ≤ n/2 < p blocks, so c fixes every block, and c's
+    p > n/2 ≥ b points would lie in one block. An element g with a cycle of prime length
+    p > n/2 has all its other cycles shorter than p, so g^m (m their lcm, prime to p) is a
+    p-cycle. Elements are drawn by product replacement (seeded, so the answer is
+    deterministic), :data:`JORDAN_ATTEMPTS` of them (two compositions and one cycle walk
+    each: O(n)); only transitivity looks at every generator.
+
+    >>> contains_alternating(9, ((1, 0, 2, 3, 4, 5, 6, 7, 8), (1, 2, 3, 4, 5, 6, 7, 8, 0)))
+    True
+    >>> contains_alternating(8, ((1, 2, 3, 4, 5, 6, 7, 0),))   # C_8: transitive, no 5-cycle
+    False
     """
     import random
 
-    if n < 8 or not generators:
+    generators = tuple(dict.fromkeys(generators))  # repeated generators cost nothing more
+    if n < 8 or not generators or not _transitive(n, generators):
         return False
-    if not _transitive(n, generators):
-        return False
+    primes = {p for p in _primes_up_to(n - 3) if 2 * p > n}
     rng = random.Random(seed)
-    found = False
-    for _ in range(attempts):
-        g = tuple(range(n))
-        for _ in range(rng.randint(1, 2 * len(generators) + 8)):
-            h = generators[rng.randrange(len(generators))]
-            g = tuple(h[i] for i in g)
-        lengths = [len(c) for c in _cycles_of(g)]
-        for p in set(lengths):
-            if p <= n - 3 and _is_prime(p) and lengths.count(p) == 1 and all(l % p for l in lengths if l != p):
-                found = True
-                break
-        if found:
-            break
-    return found and sympy_group(n, tuple(generators[:32]) if len(generators) <= 32 else _first_transitive(n, generators)).is_primitive()
+    for g in _product_replacement(generators, rng, JORDAN_ATTEMPTS if attempts is None else attempts):
+        if _long_cycle_length(g) in primes:
+            return True
+    return False
 
 
-def _first_transitive(n: int, generators) -> tuple:
-    """The shortest prefix of the generators that is still transitive (for the primitivity test)."""
-    for k in range(1, len(generators) + 1):
-        if _transitive(n, generators[:k]):
-            return tuple(generators[:k])
-    return tuple(generators)
+#: Jordan's test draws this many random elements before it answers "not proved".
+JORDAN_ATTEMPTS = 200
+
+
+def _product_replacement(generators, rng, count: int) -> Iterator[Perm]:
+    """``count`` random elements of ⟨generators⟩ (the product replacement walk, after 30 steps)."""
+    from operator import itemgetter
+
+    slots = list(generators)
+    while len(slots) < 10:
+        slots += list(generators)
+    acc = slots[0]
+    for step in range(count + 30):
+        i, j = rng.sample(range(len(slots)), 2)
+        slots[i] = itemgetter(*slots[j])(slots[i])  # slots[i] ∘ slots[j]
+        acc = itemgetter(*slots[i])(acc)
+        if step >= 30:
+            yield acc
+
+
+def _long_cycle_length(g: Perm) -> int:
+    """The length of g's cycle of more than half the points, or 0 when it has none."""
+    n = len(g)
+    seen = bytearray(n)
+    left = n
+    for start in range(n):
+        if 2 * left <= n:
+            return 0
+        if seen[start]:
+            continue
+        length, i = 0, start
+        while not seen[i]:
+            seen[i] = 1
+            i = g[i]
+            length += 1
+        if 2 * length > n:
+            return length
+        left -= length
+    return 0
+
+
+def _primes_up_to(m: int) -> list[int]:
+    sieve = bytearray([1]) * (m + 1)
+    sieve[: min(2, m + 1)] = bytes(min(2, m + 1))
+    for p in range(2, int(m**0.5) + 1):
+        if sieve[p]:
+            sieve[p * p :: p] = bytes(len(range(p * p, m + 1, p)))
+    return [p for p in range(m + 1) if sieve[p]]
 
 
 def _transitive(n: int, generators) -> bool:
-    seen, frontier = {0}, [0]
+    """Whether the orbit of 0 under the generators is every point (O(n · generators))."""
+    seen = bytearray(n)
+    seen[0] = 1
+    frontier, count = [0], 1
     while frontier:
         nxt = []
-        for i in frontier:
-            for g in generators:
-                if g[i] not in seen:
-                    seen.add(g[i])
-                    nxt.append(g[i])
+        for g in generators:
+            for i in frontier:
+                j = g[i]
+                if not seen[j]:
+                    seen[j] = 1
+                    nxt.append(j)
+        count += len(nxt)
         frontier = nxt
-    return len(seen) == n
+    return count == n
 
 
-def _cycles_of(g):
-    seen = [False] * len(g)
-    for start in range(len(g)):
-        if not seen[start]:
-            cyc, i = [], start
-            while not seen[i]:
-                seen[i] = True
-                cyc.append(i)
-                i = g[i]
-            yield cyc
+def _irredundant(n: int, given: tuple[Perm, ...]) -> tuple[Perm, ...]:
+    """The given generators that do not lie in the group of the earlier kept ones (Schreier–Sims)."""
+    from sympy.combinatorics import Permutation
 
-
-def _is_prime(p: int) -> bool:
-    return p >= 2 and all(p % d for d in range(2, int(p**0.5) + 1))
+    kept: list[Perm] = []
+    group = None
+    for g in dict.fromkeys(given):  # a repeated generator is redundant
+        if g == tuple(range(n)) or (group is not None and group.contains(Permutation(list(g)))):
+            continue
+        kept.append(g)
+        group = sympy_group(n, tuple(kept))
+    return tuple(kept)
 
 
 def integer_partitions(n: int) -> Iterator[dict[int, int]]:
@@ -279,7 +336,7 @@ def integer_partitions(n: int) -> Iterator[dict[int, int]]:
         yield counts
 
 
-def describe_order(order: "int | Group") -> str:
+def describe_order(order: int | Group) -> str:
     """The order (of a group, or an integer) exactly up to 30 digits, else as a power of ten.
 
     >>> describe_order(24), describe_order(math.factorial(100)), describe_order(Group("symmetric", 10**6))
@@ -460,7 +517,11 @@ def hyperoctahedral(n: int) -> Group:
 
 
 def custom(n: int, generators: tuple[Perm, ...]) -> Group:
-    """The group generated by the given permutations of 0..n-1."""
+    """The group generated by the given permutations of 0..n-1 (at most
+    :data:`~invariant.perms.MAX_GENERATOR_ENTRIES` image entries in all)."""
+    _require(n * len(generators) <= MAX_GENERATOR_ENTRIES,
+             f"{len(generators)} generators on {n} points are {n * len(generators)} image entries; "
+             f"at most {MAX_GENERATOR_ENTRIES} (n × generators)")
     return Group("custom", n, tuple(generators))
 
 

@@ -20,6 +20,9 @@ from .errors import InvariantError
 
 Perm = tuple[int, ...]
 
+#: Generators are stored as image tuples: at most this many entries in all (n × generators).
+MAX_GENERATOR_ENTRIES = 1 << 22
+
 _CYCLE = re.compile(r"\(([^()]*)\)")
 
 
@@ -102,14 +105,16 @@ def format_cycles(g: Perm) -> str:
 def parse_cycles(text: str, n: int) -> Perm:
     """Parse 0-based cycle notation such as ``(0 1)(2 3 4)`` into a permutation of n points.
 
-    Cycles are composed right to left, so non-disjoint cycles are allowed.
+    Cycles are composed right to left, so non-disjoint cycles are allowed. Each cycle c is
+    applied on its support only (r ← c∘r through r's inverse), so the cost is O(n) plus the
+    length of the text, not O(n) per cycle.
     """
     stripped = text.strip()
     if not stripped:
         raise InvariantError("empty permutation: write the identity as ()")
     if _CYCLE.sub("", stripped).strip():
         raise InvariantError(f"malformed permutation {text.strip()!r}: expected cycles like (0 1 2)")
-    result = identity(n)
+    result, inv = list(range(n)), list(range(n))
     for body in reversed(_CYCLE.findall(stripped)):
         tokens = body.replace(",", " ").split()
         try:
@@ -121,11 +126,11 @@ def parse_cycles(text: str, n: int) -> Perm:
         for p in points:
             if not 0 <= p < n:
                 raise InvariantError(f"cycle ({body}) moves point {p}, but the points are 0..{n - 1}")
-        cyc = list(range(n))
-        for a, b in zip(points, points[1:] + points[:1]):
-            cyc[a] = b
-        result = compose(tuple(cyc), result)
-    return result
+        sources = [inv[a] for a in points]  # r(j) = a: after c∘r, j goes to c(a)
+        for j, b in zip(sources, points[1:] + points[:1]):
+            result[j] = b
+            inv[b] = j
+    return tuple(result)
 
 
 def parse_generators(text: str, n: int) -> tuple[Perm, ...]:
@@ -133,6 +138,9 @@ def parse_generators(text: str, n: int) -> tuple[Perm, ...]:
     pieces = [p for p in text.split(";")]
     if not any(p.strip() for p in pieces):
         raise InvariantError("no generators given")
+    if len(pieces) * n > MAX_GENERATOR_ENTRIES:  # before any tuple is built
+        raise InvariantError(f"{len(pieces)} generators on {n} points are {len(pieces) * n} image entries; "
+                             f"at most {MAX_GENERATOR_ENTRIES} (n × generators)")
     return tuple(parse_cycles(p, n) for p in pieces)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .channels import ChannelCount, channel_count
 from .errors import InvariantError
 from .files import write_atomic
 from .groups import describe_order
@@ -23,7 +24,7 @@ TEXT_ROWS = 40
 PATTERN_MAX_N = 8
 #: Weight names and class member lists go into JSON up to this many weights (else on request).
 LIST_WEIGHTS = 20_000
-#: Plots draw at most this many cells.
+#: Plots draw at most this many cells (outputs × n^degree per family: the blocks' grids).
 PLOT_MAX_CELLS = 4_096
 
 
@@ -108,7 +109,7 @@ def to_dict(sol: Solution, members: int | None = None) -> dict:
         "num_constraints": sol.num_constraints,
         "num_classes": sol.num_classes,
         "num_free": sol.num_free,
-        "num_parameters": sol.num_parameters,
+        "num_parameters": channel_count(sol).num_parameters,
         "function_dim": sol.function_dim,
         "classes": [[_signed(name(w), s) for w, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
         "class_signs": [[s for _, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
@@ -130,8 +131,51 @@ def to_dict(sol: Solution, members: int | None = None) -> dict:
             "derived": sol.dimension.derived,
             "character_formula": sol.dimension.character_formula,
             "agree": sol.dimension.agree,
+            "missing": sol.dimension.missing,
         },
+        "channels": _channels(channel_count(sol)),
     }
+
+
+def _channels(count: ChannelCount) -> dict:
+    """The ``channels`` entry: the maps with channels, their dimension proved two ways, the module's count."""
+    return {
+        "in_channels": count.in_channels,
+        "out_channels": count.out_channels,
+        "module": count.kind,
+        "dimension": {"derived": count.derived, "character_formula": count.character_formula, "agree": count.agree},
+        "num_parameters": count.num_parameters,
+        "gauge": {"size": count.gauge, "reason": count.gauge_reason},
+        "note": count.note,
+    }
+
+
+def _maps(spec) -> str:
+    """The space of maps with channels, in words: Sym^d(V ⊗ R^C) → U ⊗ R^D (and the lower-order terms)."""
+    c, d = spec.in_channels, spec.out_channels
+    source = f"V ⊗ R^{c}" if spec.degree == 1 else f"Sym^{spec.degree}(V ⊗ R^{c})"
+    lower = [t for t, on in (("linear", spec.with_linear), ("bias", spec.with_bias)) if on]
+    return f"{source} → U ⊗ R^{d}" + (f" plus the {' and '.join(lower)} term{'s' * (len(lower) > 1)}" if lower else "")
+
+
+def channel_lines(sol: Solution) -> list[str]:
+    """The text report's lines on channels (none for a one-channel vector layer: the classes line says it)."""
+    count = channel_count(sol)
+    if count.kind == "vector":
+        return []
+    module = (f"module: {count.kind}, {count.num_parameters} parameters" if count.num_parameters is not None
+              else count.note)
+    agree = {True: "agree", False: "DISAGREE", None: "not derived"}[count.agree]
+    gauge = f"; gauge: {count.gauge} ({count.gauge_reason})" if count.gauge is not None else ""
+    derived = count.derived if count.derived is not None else "none (see the line above)"
+    if count.character_formula is None:
+        proofs = f"derived {derived}, character formula not computed (see the dimension line){gauge}"
+    else:
+        proofs = f"derived {derived}, character formula {count.character_formula}: {agree}{gauge}"
+    return [
+        f"channels: {count.in_channels} in, {count.out_channels} out, the maps {_maps(sol.spec)}; {module}",
+        f"dimension with channels: {proofs}",
+    ]
 
 
 def to_json(sol: Solution, members: int | None = None) -> str:
@@ -194,14 +238,7 @@ def to_text(sol: Solution, members: int | None = None) -> str:
         f"classes: {sol.num_classes}  zeros: {tying.num_zeros}  free parameters: {sol.num_free}"
         f"  dependent classes: {len(tying.dependent)}  function dimension: {sol.function_dim}"
     )
-    if sol.num_parameters != sol.num_free:
-        lines.append(
-            f"channels: each free class carries a block of in_channels^degree × out_channels parameters: "
-            f"{sol.num_parameters} parameters in all"
-            + (" (blocks on ordered index tuples; classes that a swap of factors negates are zero for one channel "
-               "but not for several, and the emitted module adds them: see codegen.channels)"
-               if spec.degree >= 2 and spec.in_channels > 1 else "")
-        )
+    lines += channel_lines(sol)
     lines.append("")
     patterns = sol.patterns
     if patterns is not None:
@@ -262,8 +299,11 @@ def to_text(sol: Solution, members: int | None = None) -> str:
         if act.suggestion:
             lines.append(f"  {act.suggestion}")
     dim = sol.dimension
-    verdict = "agree" if dim.agree else "DISAGREE"
-    lines.append(f"dimension: derived {dim.derived}, character formula {dim.character_formula}: {verdict}")
+    if dim.character_formula is None:
+        lines.append(f"dimension: derived {dim.derived}, character formula not computed: {dim.missing}")
+    else:
+        verdict = "agree" if dim.agree else "DISAGREE"
+        lines.append(f"dimension: derived {dim.derived}, character formula {dim.character_formula}: {verdict}")
     return "\n".join(lines) + "\n"
 
 
@@ -310,8 +350,32 @@ def to_latex(sol: Solution) -> str:
     out += ["\\end{align*}", "", "\\begin{tabular}{rrl}", "class & size & representative \\\\", "\\hline"]
     for c in range(sol.num_classes):
         out.append(f"{c} & {sol.class_size(c)} & ${tex(sol.representative(c))}$ \\\\")
-    out += ["\\end{tabular}", ""]
+    out += ["\\end{tabular}", "", _latex_channels(channel_count(sol)), ""]
+    if sol.dimension.missing:
+        out[-1:-1] = ["", f"\\noindent Character formula not computed: {_latex_text(sol.dimension.missing)}."]
     return "\n".join(out)
+
+
+def _latex_channels(count: ChannelCount) -> str:
+    """The channel sentence of the LaTeX report: the same numbers as the text and JSON."""
+    derived = count.derived if count.derived is not None else "not derived"
+    params = count.num_parameters if count.num_parameters is not None else "none (no module)"
+    text = (f"\\noindent Channels: $C = {count.in_channels}$ in, $D = {count.out_channels}$ out ({count.kind} module). "
+            f"Dimension of the equivariant maps: {derived} by derivation, "
+            f"{count.character_formula if count.character_formula is not None else 'not computed'} by the "
+            f"character formula; module parameters: {params}")
+    if count.gauge is not None:
+        text += f"; gauge: {count.gauge} ({_latex_text(count.gauge_reason)})"
+    if count.note:
+        text += f"; {_latex_text(count.note)}"
+    return text + "."
+
+
+def _latex_text(text: str) -> str:
+    """Plain words for LaTeX text mode (its special characters escaped)."""
+    for char in "\\%&#_^$":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def _latex_frac(a) -> str:
@@ -369,9 +433,9 @@ def plot_blocks(sol: Solution) -> list[tuple[str, list[list[str]], str, str]]:
     lay = sol.layout
     if lay.tensor_names or lay.families[0].degree > 2:
         raise InvariantError("plots draw vector layers of degree 1 or 2 (tensor orders and cubic layers have larger blocks)")
-    cells = lay.num_weights + lay.outputs * lay.points
+    cells = sum(lay.outputs * lay.points**fam.degree for fam in lay.families)  # the grids drawn below
     if cells > PLOT_MAX_CELLS:
-        raise InvariantError(f"a plot of {lay.num_weights} weights is too large to read (limit {PLOT_MAX_CELLS} cells); use a smaller n")
+        raise InvariantError(f"a plot of {cells} cells is too large to read (limit {PLOT_MAX_CELLS}); use a smaller n")
     blocks = []
     for f, fam in enumerate(lay.families):
         if fam.degree == 2:

@@ -3,7 +3,9 @@
 The solution is expressed in free parameters θ (one per free class): weight w equals
 sign_w · θ_c for a free class c, sign_w · Σ a_f θ_f for a dependent class, and 0 if forced
 to zero. :meth:`Solution.expansion` gives that map as exact sparse triples and
-:meth:`Solution.basis` as a dense float64 matrix B with W = B θ.
+:meth:`Solution.basis` as a dense float64 matrix B with W = B θ. ``function_dim`` is the
+dimension of the one-channel maps; with channels the emitted module's parameters and the
+dimension of Sym^d(V ⊗ R^C) → U ⊗ R^D are :func:`invariant.channels.channel_count`'s.
 
 >>> from invariant import LayerSpec, derive
 >>> sol = derive(LayerSpec(layer="linear", n=3))
@@ -65,11 +67,6 @@ class Solution:
     @property
     def num_free(self) -> int:
         return len(self.tying.free)
-
-    @property
-    def num_parameters(self) -> int:
-        """Free parameters with channels: each free class carries its family's channel block."""
-        return sum(self.layout.channel_block(self.family_of(c)) for c in self.tying.free)
 
     @property
     def group_order(self) -> int:

@@ -69,7 +69,7 @@ def test_derive_json_has_the_contract_keys(capsys):
     assert data["num_weights"] == len(data["weights"]) == 27
     assert data["group_order"] == 6 and data["function_dim"] == 4 and data["num_free"] == 13
     assert data["basis"]["W[0,2,0]"] == {"W[0,0,1]": "1", "W[0,0,2]": "-1", "W[0,1,0]": "1"}
-    assert data["dimension_check"] == {"derived": 4, "character_formula": 4, "agree": True}
+    assert data["dimension_check"] == {"derived": 4, "character_formula": 4, "agree": True, "missing": None}
     assert data["action"]["is_representation"] is True and data["action"]["witness"] is None
 
 

@@ -37,6 +37,7 @@ LAYERS = [
     ["matching", "solve", "orbits", "patterns"],
     ["solution"],
     ["api"],
+    ["channels"],
     ["numeric", "equivariance", "report"],
     ["testing", "cli"],
     ["__main__", "__init__"],

@@ -6,6 +6,7 @@ closure of hand-written generators); numerically, equivariance through the one c
 under random group elements, on random groups too (hypothesis); by gradients (gradcheck).
 """
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,10 +16,12 @@ import torch
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from codegen.channels import MAX_DENSE_ENTRIES, actions, channel_record, output_tail, uses_channel_path
+from codegen.channels import actions, channel_record, output_tail, uses_channel_path
 from codegen.check import check_file
 from codegen.render import compile_module, emit_file, render_source
-from invariant import InvariantError, LayerSpec
+from invariant import InvariantError, LayerSpec, derive
+from invariant.channels import MAX_DENSE_ENTRIES, channel_count
+from invariant.report import to_json
 from invariant.testing import equivariance_error
 from oracles import closure
 
@@ -225,14 +228,90 @@ def test_gradcheck_float64():
 
 
 def test_parameter_count_is_one_block_per_triangular_class():
-    """Blocks sit on ordered tuples, one kept per factor swap: the triangular derivation's count."""
-    from invariant import derive
-
+    """Blocks sit on ordered tuples, one kept per factor swap: the one count of invariant.channels."""
     for kw in (GOLDEN_SPEC, dict(layer="quadratic", n=5, group="dihedral", in_channels=3, out_channels=2),
                dict(layer="cubic", n=4, group="cyclic", output="trivial", in_channels=2)):
         spec = LayerSpec(**kw)
         layer = compile_module(spec)()
-        assert sum(p.numel() for p in layer.parameters()) == layer.num_free == derive(spec).num_parameters
+        assert trainable(layer) == layer.num_free == channel_count(derive(spec)).num_parameters
+
+
+def trainable(layer):
+    return sum(p.numel() for p in layer.parameters() if p.requires_grad)
+
+
+S3, S4 = [transposition(3), cycle(3)], [transposition(4), cycle(4)]
+#: Issue 21's channel table: spec -> generators written here (for the brute-force character oracle).
+TABLE = {
+    "quadratic --n 3 --output sign --in-channels 2": (dict(layer="quadratic", n=3, output="sign", in_channels=2), S3),
+    "quadratic --group cyclic --n 5 --in-channels 2 --out-channels 3": (
+        dict(layer="quadratic", n=5, group="cyclic", in_channels=2, out_channels=3), [cycle(5)]),
+    "linear --n 4 --in-channels 3 --out-channels 2": (dict(layer="linear", n=4, in_channels=3, out_channels=2), S4),
+    "quadratic --n 4 --input-order 1 --output-order 2 --in-channels 2 --out-channels 2": (
+        dict(layer="quadratic", n=4, output_order=2, in_channels=2, out_channels=2), S4),
+    "cubic --group dihedral --n 4 --in-channels 2": (dict(layer="cubic", n=4, group="dihedral", in_channels=2),
+                                                     [cycle(4), reflection(4)]),
+    "folded-linear --group hyperoctahedral --n 6 --in-channels 2 --out-channels 2": (
+        dict(layer="folded-linear", n=6, group="hyperoctahedral", in_channels=2, out_channels=2), None),
+    "quadratic --group dihedral --n 4 --in-channels 2 --with-linear --with-bias": (
+        dict(layer="quadratic", n=4, group="dihedral", in_channels=2, with_linear=True, with_bias=True),
+        [cycle(4), reflection(4)]),
+    "quadratic --n 4 --in-channels 2 --out-channels 2 --with-linear --with-bias": (
+        dict(layer="quadratic", n=4, in_channels=2, out_channels=2, with_linear=True, with_bias=True), S4),
+}
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_channel_table_derivation_characters_parameters_module_and_gauge(name):
+    """spec | dimension by derivation | by characters | num_parameters | module's count | gauge: the
+    derivation's rank is the brute-force rank of the emitted module's θ ↦ function map, the
+    characters the brute-force sum over the group written here, num_parameters the module's count."""
+    kw, gens = TABLE[name]
+    spec = LayerSpec(**kw)
+    data = json.loads(to_json(derive(spec)))
+    channels = data["channels"]
+    layer = compile_module(spec)(dtype=torch.float64)
+    span = function_span(layer, spec)
+    expected = expected_dimension(kw, gens) if gens is not None else None
+    assert channels["dimension"]["derived"] == span
+    assert channels["dimension"]["character_formula"] == span and channels["dimension"]["agree"]
+    assert expected in (None, span)
+    assert data["num_parameters"] == channels["num_parameters"] == trainable(layer)
+    assert channels["gauge"]["size"] == trainable(layer) - span
+    assert (channels["gauge"]["reason"] == "none") == (channels["gauge"]["size"] == 0)
+    doc = render_source(spec).split('"""')[1]
+    assert f"{span} by derivation, {span} by the character formula" in doc
+    assert f"Trainable parameters: {trainable(layer)}; gauge: {channels['gauge']['size']}" in doc
+
+
+def test_hyperoctahedral_folded_oracle():
+    """The folded table row's own oracle: B_3 on 6 points, outputs the pairs (π = g mod 3)."""
+    from itertools import permutations
+
+    group = []
+    for perm in permutations(range(3)):
+        for flips in range(8):
+            g = [0] * 6
+            for i in range(3):
+                flip = (flips >> i) & 1
+                g[i], g[i + 3] = perm[i] + 3 * flip, perm[i] + 3 * (1 - flip)
+            group.append(tuple(g))
+    chi = Fraction(sum(2 * fixed(g) * fixed(tuple(g[i] % 3 for i in range(3))) for g in group), len(group))
+    kw = TABLE["folded-linear --group hyperoctahedral --n 6 --in-channels 2 --out-channels 2"][0]
+    assert chi * 2 == channel_count(derive(LayerSpec(**kw))).character_formula == 8
+
+
+@pytest.mark.parametrize("kw", [dict(layer="quadratic", n=3, in_channels=3),
+                                dict(layer="quadratic", n=5, output="trivial", in_channels=3, out_channels=2),
+                                dict(layer="quadratic", n=3, input_order=2, output="trivial", in_channels=2)])
+def test_pattern_count_is_the_brute_force_rank_of_the_tensor_module(kw):
+    """The S_n count by class (stabilizer-symmetric blocks) against the module's θ ↦ function rank."""
+    spec = LayerSpec(**kw)
+    count = channel_count(derive(spec))
+    assert count.kind == "tensor"
+    layer = compile_module(spec)(dtype=torch.float64)
+    assert count.derived == function_span(layer, spec) == count.character_formula
+    assert count.num_parameters == trainable(layer)
 
 
 def test_init_keeps_the_output_second_moment_near_the_gain():
