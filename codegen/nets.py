@@ -16,6 +16,7 @@ torch.Size([2, 1])
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import torch
@@ -45,7 +46,7 @@ class EquivariantSequential(nn.Module):
 
     def __init__(self, layers, activation: Callable = torch.tanh):
         super().__init__()
-        for t, (a, b) in enumerate(zip(layers, layers[1:])):
+        for t, (a, b) in enumerate(itertools.pairwise(layers)):
             if a.outputs != b.n:
                 raise InvariantError(f"layer {t} has {a.outputs} outputs but layer {t + 1} takes {b.n} inputs")
             if [p[1] for p in a.generator_pairs] != [p[0] for p in b.generator_pairs]:
@@ -85,9 +86,10 @@ class EquivariantNorm(nn.Module):
         x[..., c] ← (x[..., c] − m_c) / √(v_c + eps),   m_c, v_c = mean and variance of
         channel c over the sample's n^k entries
 
-    (over real points only when ``mask`` is given; padded entries stay 0; an order-0 input
-    is normalized over its channels). m_c and v_c are invariant under S_n acting on the
-    point axes, so the map is equivariant. It has no parameters and makes each layer's input
+    (over real points only when ``mask``, a torch.bool tensor of shape (..., n) as the tensor
+    layers take, is given; padded entries stay 0; an order-0 input is normalized over its
+    channels). m_c and v_c are invariant under S_n acting on the point axes, so the map is
+    equivariant. It has no parameters and makes each layer's input
     centred with unit variance in every channel, the input law its init assumes; in
     particular pooled quadratic terms such as Σ_{b≠b'} x_b x_b' stay O(n), not O(n²).
 
@@ -102,6 +104,9 @@ class EquivariantNorm(nn.Module):
         self.order, self.eps = order, eps
 
     def forward(self, x, mask=None):
+        if mask is not None and (not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool):
+            got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+            raise TypeError(f"mask must be a torch.bool tensor (True for real points), got {got}")
         dims = tuple(range(x.dim() - 1 - self.order, x.dim() - 1)) if self.order else (-1,)
         if mask is None or not self.order:
             mean = x.mean(dims, keepdim=True)
@@ -140,7 +145,7 @@ class TensorNet(nn.Module):
         super().__init__()
         if norm not in ("none", "layer"):
             raise InvariantError(f"unknown norm {norm!r}; choose none or layer")
-        for t, (a, b) in enumerate(zip(layers, layers[1:])):
+        for t, (a, b) in enumerate(itertools.pairwise(layers)):
             if (a.output_order, a.width) != (b.input_order, b.in_channels):
                 raise InvariantError(
                     f"layer {t} gives order {a.output_order} with {a.width} channels but layer {t + 1} takes "

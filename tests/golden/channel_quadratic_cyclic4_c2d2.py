@@ -5,6 +5,8 @@ Spec: layer=quadratic, n=4, group=cyclic, output=permutation, outputs=4, param=t
 Group: cyclic(4) (order 4); output action: permutation.
 Input order 1, output order 1; channels 2 in, 2 out; dense form for n = 4.
 Parameters: 98 (W: 10 classes of 8, B: 4 classes of 4, C: 1 classes of 2).
+Dimension of the equivariant maps with channels (2 in, 2 out): 90 by derivation, 90 by the character formula.
+Trainable parameters: 98; gauge: 8 (the antisymmetric part of the 2×2 input-channel block of each of 4 classes that the factor swap maps to itself is not seen (4 × 2)).
 Main-term blocks sit on ordered index tuples (orbits of ordered tuples, one kept per factor permutation): see codegen.channels.
 
 Shapes (batch dimensions first, channels last; built for n = 4)::
@@ -15,11 +17,19 @@ Each weight class carries a block of parameters mixing channels; the dense weigh
 gathered from the blocks by the solution's exact expansion (positions, class, coefficient)
 and contracted with the input. See ``codegen.channels`` for the layout and the math.
 
+Checks: a bad argument or input is refused with one line (ValueError for a bad value,
+TypeError for a bad type): forward_impl outside "auto" and FORWARDS, init_gain not a finite
+number > 0, a dtype outside DTYPES, an unknown or unavailable device; an input that is not a
+tensor of the shape above with the parameters' dtype and device. float16 and bfloat16 run the forward.
+
 Usage::
 
     layer = QuadraticCyclic4()                  # device="auto" picks cuda when available
     y = layer(x)
 """
+
+import math
+import numbers
 
 import torch
 from torch import nn
@@ -35,6 +45,8 @@ OUTPUTS = 4
 IN_TAIL = (4, 2)
 OUT_TAIL = (4, 2)
 NUM_FREE = 98
+# Forwards this module offers: the dense contraction only.
+FORWARDS = ("dense",)
 
 # Family W (degree 2): parameter `weight` of shape (10, 2, 2, 2);
 # dense weight (4, 4, 4, 2, 2, 2) = sum over triples of coeff * block[index] at row pos.
@@ -57,11 +69,52 @@ INDEX_C = (0, 0, 0, 0)
 COEFF_C = (1.0, 1.0, 1.0, 1.0)
 INIT_STD_C = (0.0,)
 
+# The parameters' dtypes; float16 and bfloat16 run every forward the module offers.
+DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
-def _device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+
+def _choice(name, value, allowed):
+    """``value`` if it is one of the names ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+def _gain(init_gain):
+    """init_gain, the target E[y²] of the init, as a float: a finite number > 0."""
+    if isinstance(init_gain, bool) or not isinstance(init_gain, numbers.Real) or not 0 < init_gain < math.inf:
+        raise ValueError(f"init_gain must be a finite number > 0, got {init_gain!r}")
+    return float(init_gain)
+
+
+def _factory(device, dtype):
+    """{"device", "dtype"} of the parameters: device None (torch's default), "auto" (cuda when
+    available) or a torch device; dtype None (torch's default) or one of DTYPES."""
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    if not isinstance(dtype, torch.dtype) or dtype not in DTYPES:
+        raise TypeError(f"dtype must be torch.float16, torch.bfloat16, torch.float32 or torch.float64, got {dtype!r}")
+    if isinstance(device, str) and device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError, ValueError):
+            raise ValueError(f"device must be None, 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', ...), got {device!r}") from None
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if device.type == "cuda" and not 0 <= (device.index or 0) < count:
+            raise ValueError(f"device {device} is not available ({count} CUDA devices)")
+    return {"device": device, "dtype": dtype}
+
+
+def _input(module, x, like, expected):
+    """Refuse x unless it is a tensor of ``like``'s dtype and device (``expected``: its shape)."""
+    name = type(module).__name__
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} expects a tensor of shape {expected}, got {type(x).__name__}")
+    if x.dtype != like.dtype:
+        raise TypeError(f"{name} expects {like.dtype} input (its parameters' floating-point dtype), got {x.dtype}")
+    if x.device != like.device:
+        raise ValueError(f"{name} expects input on {like.device} (its parameters' device), got {x.device}")
 
 
 class QuadraticCyclic4(nn.Module):
@@ -75,10 +128,12 @@ class QuadraticCyclic4(nn.Module):
     n = N
     num_free = NUM_FREE
 
-    def __init__(self, init_gain=2.0, device=None, dtype=None):
+    def __init__(self, forward_impl="auto", init_gain=2.0, device=None, dtype=None):
         super().__init__()
-        self.init_gain = init_gain
-        factory = {"device": _device(device), "dtype": dtype if dtype is not None else torch.get_default_dtype()}
+        _choice("forward_impl", forward_impl, ("auto",) + FORWARDS)
+        self.forward_impl = FORWARDS[0]
+        self.init_gain = _gain(init_gain)
+        factory = _factory(device, dtype)
         # The spec's identity travels with the weights: a state dict of another spec is refused.
         self.register_buffer("spec_sha256", torch.tensor(list(SHA256.encode()), dtype=torch.uint8, device=factory["device"]))
         self.weight = nn.Parameter(torch.empty((10, 2, 2, 2), **factory))
@@ -135,12 +190,10 @@ class QuadraticCyclic4(nn.Module):
 
     def forward(self, x):
         """x: (..., 4, 2) -> y: (..., 4, 2)."""
-        dtype = self.init_std_W.dtype
-        if not isinstance(x, torch.Tensor) or tuple(x.shape[x.dim() - len(IN_TAIL):]) != IN_TAIL or x.dim() < len(IN_TAIL):
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"{type(self).__name__} expects input of shape (..., {', '.join(map(str, IN_TAIL))}), got {shape}")
-        if x.dtype != dtype:
-            raise TypeError(f"{type(self).__name__} expects {dtype} input (its parameters' dtype), got {x.dtype}")
+        expected = f"(..., {', '.join(map(str, IN_TAIL))})"
+        _input(self, x, self.weight, expected)
+        if tuple(x.shape[x.dim() - len(IN_TAIL):]) != IN_TAIL or x.dim() < len(IN_TAIL):
+            raise ValueError(f"{type(self).__name__} expects input of shape {expected}, got {tuple(x.shape)}")
         lead = tuple(x.shape[: x.dim() - len(IN_TAIL)])
         x = x.reshape(-1, POINTS, IN_CHANNELS)
         dense = self.weights()
@@ -148,7 +201,7 @@ class QuadraticCyclic4(nn.Module):
         return y.reshape(lead + OUT_TAIL)
 
     def extra_repr(self):
-        return f"spec={SPEC!r}, num_free={NUM_FREE}"
+        return f"spec={SPEC!r}, forward={self.forward_impl!r}, num_free={NUM_FREE}"
 
 
 Layer = QuadraticCyclic4

@@ -21,10 +21,19 @@ Modes: ``mode="tied"`` (one parameter per free class; autograd sums the gradient
 weights and routes dependent weights' gradients through their coefficients) or
 ``mode="projected"`` (a full weight tensor whose gradient is projected onto the constraint
 subspace; call ``project_()`` after each optimizer step, or ``attach(optimizer)``).
-``forward_impl``: "auto" (the first of FORWARDS), "structured" (the group's structured
-forward, named in FORWARDS) or "dense"; the forward in use is ``layer.forward_impl``.
+``forward_impl``: "auto" (the first of FORWARDS), a name in FORWARDS or, where the group has
+one, "structured" (its structured forward); the forward in use is ``layer.forward_impl``.
 ``backward="explicit"`` uses the note's explicit back-propagation (dense forward only).
+
+Checks: a bad argument or input is refused with one line (ValueError for a bad value,
+TypeError for a bad type): mode, forward_impl and backward outside their names, init_gain not
+a finite number > 0, a dtype outside DTYPES, an unknown or unavailable device; an input that
+is not a tensor of shape (..., 5) with the parameters' dtype and device.
+float16 and bfloat16 run every forward (the FFT in float32, cast back).
 """
+
+import math
+import numbers
 
 import torch
 from torch import nn
@@ -50,6 +59,53 @@ TRIPLE_POS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 
 TRIPLE_PARAM = (0, 1, 2, 3, 4, 4, 0, 1, 2, 3, 3, 4, 0, 1, 2, 2, 3, 4, 0, 1, 1, 2, 3, 4, 0)
 TRIPLE_COEFF = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 CYCLIC_TRIPLES = (0, 1, 2, 3, 4)
+
+# The parameters' dtypes; float16 and bfloat16 run every forward the module offers.
+DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _choice(name, value, allowed):
+    """``value`` if it is one of the names ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+def _gain(init_gain):
+    """init_gain, the target E[y²] of the init, as a float: a finite number > 0."""
+    if isinstance(init_gain, bool) or not isinstance(init_gain, numbers.Real) or not 0 < init_gain < math.inf:
+        raise ValueError(f"init_gain must be a finite number > 0, got {init_gain!r}")
+    return float(init_gain)
+
+
+def _factory(device, dtype):
+    """{"device", "dtype"} of the parameters: device None (torch's default), "auto" (cuda when
+    available) or a torch device; dtype None (torch's default) or one of DTYPES."""
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    if not isinstance(dtype, torch.dtype) or dtype not in DTYPES:
+        raise TypeError(f"dtype must be torch.float16, torch.bfloat16, torch.float32 or torch.float64, got {dtype!r}")
+    if isinstance(device, str) and device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError, ValueError):
+            raise ValueError(f"device must be None, 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', ...), got {device!r}") from None
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if device.type == "cuda" and not 0 <= (device.index or 0) < count:
+            raise ValueError(f"device {device} is not available ({count} CUDA devices)")
+    return {"device": device, "dtype": dtype}
+
+
+def _input(module, x, like, expected):
+    """Refuse x unless it is a tensor of ``like``'s dtype and device (``expected``: its shape)."""
+    name = type(module).__name__
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} expects a tensor of shape {expected}, got {type(x).__name__}")
+    if x.dtype != like.dtype:
+        raise TypeError(f"{name} expects {like.dtype} input (its parameters' floating-point dtype), got {x.dtype}")
+    if x.device != like.device:
+        raise ValueError(f"{name} expects input on {like.device} (its parameters' device), got {x.device}")
 
 
 def _expand(theta, pos, param, coeff, total):
@@ -108,23 +164,24 @@ class LinearCyclic5(nn.Module):
 
     def __init__(self, mode="tied", forward_impl="auto", backward="autograd", init_gain=2.0, device=None, dtype=None):
         super().__init__()
-        if mode not in ("tied", "projected"):
-            raise ValueError(f"mode must be 'tied' or 'projected', got {mode!r}")
-        if forward_impl not in ("auto", "structured", "dense"):
-            raise ValueError(f"forward_impl must be 'auto', 'structured' or 'dense', got {forward_impl!r}")
-        if backward not in ("autograd", "explicit"):
-            raise ValueError(f"backward must be 'autograd' or 'explicit', got {backward!r}")
+        _choice("mode", mode, ("tied", "projected"))
         if forward_impl == "structured" and len(FORWARDS) == 1:
             raise ValueError("this group has no structured forward; use forward_impl='dense'")
-        if backward == "explicit" and (mode != "tied" or forward_impl == "structured"):
+        _choice("forward_impl", forward_impl, ("auto",) + (("structured",) if len(FORWARDS) > 1 else ()) + FORWARDS)
+        _choice("backward", backward, ("autograd", "explicit"))
+        structured = forward_impl not in ("auto", "dense")  # asked for by name
+        if backward == "explicit" and (mode != "tied" or structured):
             raise ValueError("backward='explicit' needs mode='tied' and the dense forward")
+        if mode == "projected" and structured:
+            raise ValueError("mode='projected' needs the dense forward: use forward_impl='auto' or 'dense'")
         self.mode = mode
         self.backward_impl = backward
         # The projected mode and the explicit backward work on the dense weights.
         dense_only = forward_impl == "dense" or backward == "explicit" or mode == "projected"
         self.forward_impl = "dense" if dense_only else FORWARDS[0]
-        self.init_gain = init_gain
-        factory = {"device": device, "dtype": dtype if dtype is not None else torch.get_default_dtype()}
+        self.init_gain = _gain(init_gain)
+        factory = _factory(device, dtype)
+        device = factory["device"]
         self.register_buffer("init_std", torch.tensor(INIT_STD, **factory).reshape(NUM_FREE), persistent=False)
         # The spec's identity travels with the weights: a state dict of another spec is refused.
         self.register_buffer("spec_sha256", torch.tensor(list(SHA256.encode()), dtype=torch.uint8, device=device))
@@ -217,12 +274,9 @@ class LinearCyclic5(nn.Module):
         return self.weights()[0]
 
     def forward(self, x):
-        dtype = self.init_std.dtype
-        if not torch.is_tensor(x) or x.shape[-1:] != (N,):
-            shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-            raise ValueError(f"{type(self).__name__} expects input of shape (..., {N}), got {shape}")
-        if x.dtype != dtype:
-            raise TypeError(f"{type(self).__name__} expects {dtype} input (its parameters' dtype), got {x.dtype}")
+        _input(self, x, self.init_std, f"(..., {N})")
+        if x.shape[-1:] != (N,):
+            raise ValueError(f"{type(self).__name__} expects input of shape (..., {N}), got {tuple(x.shape)}")
         lead = x.shape[:-1]
         x = x.reshape(-1, N)
         if self.backward_impl == "explicit":
@@ -236,12 +290,16 @@ class LinearCyclic5(nn.Module):
 
     def _cyclic(self, x):
         # Output 0's rows; output k uses them shifted by k: y_k = sum_u<=v V[u,v] x_{k+u} x_{k+v},
-        # a circular correlation in k computed by FFT.
+        # a circular correlation in k computed by FFT (in float32 for float16 and bfloat16,
+        # which torch's FFT does not take on the CPU, nor on CUDA for n not a power of 2).
+        dtype = x.dtype
+        work = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
         sel = self.cyclic
-        row = _expand(self.theta, self.pos[sel], self.param[sel], self.coeff[sel], OFFSETS[3])
+        row = _expand(self.theta, self.pos[sel], self.param[sel], self.coeff[sel], OFFSETS[3]).to(work)
+        x = x.to(work)
         fx = torch.fft.rfft(x, dim=-1)
         y = torch.fft.irfft(torch.conj(torch.fft.rfft(row[:N])) * fx, n=N, dim=-1)
-        return y
+        return y.to(dtype)
 
     def extra_repr(self):
         return f"spec={SPEC!r}, mode={self.mode!r}, forward={self.forward_impl!r}, num_free={NUM_FREE}"

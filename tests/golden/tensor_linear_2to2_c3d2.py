@@ -5,6 +5,8 @@ S_n acting on every point axis; input order k = 2, output order l = 2.
 Channels: 3 in, 2 out; each class carries a 3 x 2 block of parameters.
 Free parameters: 94 (classes: W 15, C 2); function dimension 94.
 Init: E[y^2] = init_gain for x ~ N(0, I) at n = 8 (every class an equal share).
+Dimension of the equivariant maps with channels (3 in, 2 out): 94 by derivation, 94 by the character formula.
+Trainable parameters: 94; gauge: 0 (none).
 
 Shapes (batch dimensions first, channels last; the same parameters serve every n)::
 
@@ -16,11 +18,21 @@ y(g·x) = g·y(x). Each class c is the orbit of an equality pattern P_c of the i
 structured forward writes each orbit operator in the diagram basis (sums over indices,
 diagonals, broadcasts) with the exact Möbius coefficients in MIX_*.
 
-``mask`` (optional, shape (..., n), True/1 for real points) handles batches of sets or
-graphs of different sizes padded to a common n: entries of x that touch a padded point are
-ignored and the outputs at padded points are zero, so each real output equals the output
-of the unpadded sample. ``forward_impl="dense"`` is the reference for one fixed n (the full
-tied weight tensor gathered from the same parameters, O(n^(l+dk)) memory).
+``mask`` (optional, a torch.bool tensor of shape (..., n), True for real points) handles
+batches of sets or graphs of different sizes padded to a common n: entries of x that touch a
+padded point are ignored and the outputs at padded points are zero, so each real output
+equals the output of the unpadded sample. Masks of any other dtype (0/1 floats included)
+are refused, so a weight such as 0.5 is never multiplied in. ``forward_impl="dense"`` is the
+reference for one fixed n (the full tied weight tensor gathered from the same parameters,
+O(n^(l+dk)) memory); FORWARDS names the forwards, "auto" takes the first.
+
+Checks: a bad argument or input is refused with one line (ValueError for a bad value,
+TypeError for a bad type): forward_impl outside "auto" and FORWARDS, init_gain not a finite
+number > 0, a dtype outside DTYPES, an unknown or unavailable device; an input that is not a
+tensor of the shape below with the parameters' dtype and device. The number of points n (from
+the point axes, ``n=`` or ``mask``) is an int ≥ 1 with n^max(k, l) ≤ MAX_POINT_ENTRIES = 2^31;
+the dense reference needs n^(l+dk) times its channel block ≤ MAX_DENSE_ENTRIES = 2^28.
+float16 and bfloat16 run both forwards.
 
 Usage::
 
@@ -28,6 +40,9 @@ Usage::
     y = layer(x)                                  # any n
     y = layer(x, mask=mask)                       # padded batch
 """
+
+import math
+import numbers
 
 import torch
 from torch import nn
@@ -44,6 +59,8 @@ DEGREE = 1
 INIT_N = 8
 NUM_FREE = 94
 GAUGE = 0
+# Forwards this module offers: the structured one (any n), then the dense reference (one n).
+FORWARDS = ("structured", "dense")
 
 # Family W (degree 1): parameter `weight` of shape (15, 3, 2).
 # Class patterns (restricted-growth labels of output slots, then input slots):
@@ -79,11 +96,92 @@ CODE_OF_C = (0, 1)
 # The classes' positions in derive(spec).patterns:
 CLASSES_C = (15, 16)
 
+# The parameters' dtypes; float16 and bfloat16 run every forward the module offers.
+DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+# n ** max(INPUT_ORDER, OUTPUT_ORDER), the points of one sample's channel, is at most this.
+MAX_POINT_ENTRIES = 2**31
+# forward_impl="dense" gathers n ** (l + d k) weights per channel block: at most this many entries.
+MAX_DENSE_ENTRIES = 2**28
 
-def _device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+
+def _choice(name, value, allowed):
+    """``value`` if it is one of the names ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
+
+
+def _gain(init_gain):
+    """init_gain, the target E[y²] of the init, as a float: a finite number > 0."""
+    if isinstance(init_gain, bool) or not isinstance(init_gain, numbers.Real) or not 0 < init_gain < math.inf:
+        raise ValueError(f"init_gain must be a finite number > 0, got {init_gain!r}")
+    return float(init_gain)
+
+
+def _factory(device, dtype):
+    """{"device", "dtype"} of the parameters: device None (torch's default), "auto" (cuda when
+    available) or a torch device; dtype None (torch's default) or one of DTYPES."""
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    if not isinstance(dtype, torch.dtype) or dtype not in DTYPES:
+        raise TypeError(f"dtype must be torch.float16, torch.bfloat16, torch.float32 or torch.float64, got {dtype!r}")
+    if isinstance(device, str) and device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError, ValueError):
+            raise ValueError(f"device must be None, 'auto' or a torch device ('cpu', 'cuda', 'cuda:1', ...), got {device!r}") from None
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if device.type == "cuda" and not 0 <= (device.index or 0) < count:
+            raise ValueError(f"device {device} is not available ({count} CUDA devices)")
+    return {"device": device, "dtype": dtype}
+
+
+def _input(module, x, like, expected):
+    """Refuse x unless it is a tensor of ``like``'s dtype and device (``expected``: its shape)."""
+    name = type(module).__name__
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} expects a tensor of shape {expected}, got {type(x).__name__}")
+    if x.dtype != like.dtype:
+        raise TypeError(f"{name} expects {like.dtype} input (its parameters' floating-point dtype), got {x.dtype}")
+    if x.device != like.device:
+        raise ValueError(f"{name} expects input on {like.device} (its parameters' device), got {x.device}")
+
+
+def _count(n):
+    """n, the number of points, if it is an int ≥ 1 (bool is not)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"the number of points n must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"the number of points n must be at least 1, got {n}")
+    return int(n)
+
+
+def _points(n):
+    """n if n ** max(INPUT_ORDER, OUTPUT_ORDER) stays within MAX_POINT_ENTRIES."""
+    n, order = _count(n), max(INPUT_ORDER, OUTPUT_ORDER)
+    if n**order > MAX_POINT_ENTRIES:
+        raise ValueError(
+            f"n = {n} is too large: n ** {order} = {n**order} points per sample and channel exceed the limit "
+            f"{MAX_POINT_ENTRIES} (MAX_POINT_ENTRIES)"
+        )
+    return n
+
+
+def _mask(mask, x, shape):
+    """mask if it is a torch.bool tensor of ``shape`` on x's device (True for real points);
+    with ``shape`` None (n not known yet), if it is a tensor."""
+    if not isinstance(mask, torch.Tensor):
+        raise TypeError(f"mask must be a torch.bool tensor (True for real points), got {type(mask).__name__}")
+    if shape is None:
+        return mask
+    if tuple(mask.shape) != shape:
+        raise ValueError(f"mask must have shape {shape} (the batch dimensions, then n), got {tuple(mask.shape)}")
+    if mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a torch.bool tensor (True for real points), got {mask.dtype}")
+    if mask.device != x.device:
+        raise ValueError(f"mask must be on the input's device {x.device}, got {mask.device}")
+    return mask
 
 
 def _outer(mask, order):
@@ -108,14 +206,22 @@ class LinearSymmetric2To2(nn.Module):
 
     def __init__(self, forward_impl="structured", n=None, init_gain=2.0, device=None, dtype=None):
         super().__init__()
-        if forward_impl not in ("structured", "dense"):
-            raise ValueError(f"forward_impl must be 'structured' or 'dense', got {forward_impl!r}")
+        _choice("forward_impl", forward_impl, ("auto",) + FORWARDS)
+        forward_impl = FORWARDS[0] if forward_impl == "auto" else forward_impl
         if forward_impl == "dense" and n is None:
             raise ValueError("forward_impl='dense' is built for one n: pass n=...")
+        n = None if n is None else _points(n)
+        if forward_impl == "dense":
+            entries = max([n**4 * 3 * 2 * OUTPUTS, n**2 * 2 * OUTPUTS])
+            if entries > MAX_DENSE_ENTRIES:
+                raise ValueError(
+                    f"forward_impl='dense' at n = {n} needs {entries} entries of dense weights, beyond the limit "
+                    f"{MAX_DENSE_ENTRIES} (MAX_DENSE_ENTRIES); the structured forward takes any n"
+                )
         self.forward_impl = forward_impl
         self.n = n
-        self.init_gain = init_gain
-        factory = {"device": _device(device), "dtype": dtype if dtype is not None else torch.get_default_dtype()}
+        self.init_gain = _gain(init_gain)
+        factory = _factory(device, dtype)
         self.weight = nn.Parameter(torch.empty((15, 3, 2), **factory))
         self.register_buffer("mix_W", torch.tensor(MIX_W, **factory), persistent=False)
         self.register_buffer("init_std_W", torch.tensor(INIT_STD_W, **factory), persistent=False)
@@ -153,24 +259,25 @@ class LinearSymmetric2To2(nn.Module):
 
     def _check(self, x, mask, n):
         expected = "(..., " + "n, " * INPUT_ORDER + f"{IN_CHANNELS})"
-        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise TypeError(f"{type(self).__name__} expects a floating-point tensor of shape {expected}, got {x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}")
+        _input(self, x, self.weight, expected)
         points = tuple(x.shape[x.dim() - 1 - INPUT_ORDER: -1])
         if x.dim() < INPUT_ORDER + 1 or x.shape[-1] != IN_CHANNELS or len(set(points)) > 1:
             raise ValueError(f"{type(self).__name__} expects input of shape {expected} (point axes of equal size n, channels last), got {tuple(x.shape)}")
         lead = tuple(x.shape[: x.dim() - 1 - INPUT_ORDER])
-        sizes = set(points) | ({mask.shape[-1]} if mask is not None else set()) | ({n} if n is not None else set())
+        n = None if n is None else _count(n)
+        mask = None if mask is None else _mask(mask, x, None)
+        sizes = set(points) | (set(mask.shape[-1:]) if mask is not None else set()) | ({n} if n is not None else set())
         if len(sizes) != 1:
             raise ValueError(f"the number of points must be given (n= or mask=) and agree; got points {points}, n={n}, mask {None if mask is None else tuple(mask.shape)}")
-        size = sizes.pop()
-        if mask is not None and tuple(mask.shape) != lead + (size,):
-            raise ValueError(f"mask must have shape {lead + (size,)} (the batch dimensions, then n), got {tuple(mask.shape)}")
+        size = _points(sizes.pop())
+        if mask is not None:
+            _mask(mask, x, lead + (size,))
         if self.forward_impl == "dense" and size != self.n:
             raise ValueError(f"this dense module is built for n = {self.n}, got n = {size}")
         return lead, size
 
     def forward(self, x, mask=None, n=None):
-        """x: (..., n, n, 3) -> (..., n, n, 2); mask: (..., n), True for real points."""
+        """x: (..., n, n, 3) -> (..., n, n, 2); mask: (..., n) bool, True for real points."""
         lead, n = self._check(x, mask, n)
         x = x.reshape((-1,) + (n,) * INPUT_ORDER + (IN_CHANNELS,))
         if mask is not None:
