@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+import threading
+from typing import Any
 
 from . import __version__
 from .errors import InvariantError
+from .files import remove_unfinished
 from .spec import GROUP_NAMES, LAYERS, MAX_N_DIGITS, OUTPUTS, PARAMS, LayerSpec
 
 #: Spec field names as they appear at the start of library messages, and their flags.
@@ -38,26 +42,31 @@ def _one_line(message: str) -> str:
 
 
 def _integer(text: str) -> int:
+    """An integer option: ASCII digits with an optional sign (no other script's digits, no underscores)."""
     stripped = text.strip()
-    if len(stripped.lstrip("+-")) > MAX_N_DIGITS:
+    digits = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    if not (digits.isascii() and digits.isdecimal()):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text[:20]!r}")
+    if len(digits) > MAX_N_DIGITS:
         raise argparse.ArgumentTypeError(f"{len(stripped)} digits is beyond every size limit")
-    try:
-        return int(stripped)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text[:20]!r}") from None
+    return int(stripped)
+
+
+def _add_action_options(p: argparse.ArgumentParser, outputs: tuple[str, ...], output_default: str) -> None:
+    """The input group and the output action (derive, emit and variety take them alike)."""
+    p.add_argument("--group", choices=GROUP_NAMES, default=None,
+                   help="input group (default: symmetric; see `invariant groups`)")
+    p.add_argument("--generators", default=None,
+                   help='a custom input group: 0-based cycles separated by ";", e.g. "(0 1); (0 1 2 3)"')
+    p.add_argument("--output", choices=outputs, default=None, help=f"output action (default: {output_default})")
+    p.add_argument("--output-generators", default=None,
+                   help="the output action by hand: the image of each input generator, same order and notation")
 
 
 def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", required=True, choices=LAYERS, help="layer family (required)")
     p.add_argument("--n", type=_integer, default=4, help="number of points n (default: 4)")
-    p.add_argument("--group", choices=GROUP_NAMES, default=None,
-                   help="input group (default: symmetric; see `invariant groups`)")
-    p.add_argument("--generators", default=None,
-                   help='a custom input group: 0-based cycles separated by ";", e.g. "(0 1); (0 1 2 3)"')
-    p.add_argument("--output", choices=OUTPUTS, default=None,
-                   help="output action (default: permutation; folded for folded layers)")
-    p.add_argument("--output-generators", default=None,
-                   help="the output action by hand: the image of each input generator, same order and notation")
+    _add_action_options(p, OUTPUTS, "permutation; folded for folded layers")
     p.add_argument("--outputs", type=_integer, default=None,
                    help="number of outputs M for trivial, sign or hand-given actions (default: 1)")
     p.add_argument("--param", choices=PARAMS, default="triangular",
@@ -107,9 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec_options(e)
     e.add_argument("-o", "--out", required=True, metavar="FILE", help="the .py file to write (required)")
 
-    from .networks.cli import add_parser as add_variety_parser
-
-    add_variety_parser(sub)
+    _add_variety_parser(sub)
 
     g = sub.add_parser("groups", help="list the named groups: what they are, their generators and orders",
                        formatter_class=fmt)
@@ -132,6 +139,53 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="where the module runs (default: auto = cuda if available)")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text[:20]!r}") from None
+
+
+def _add_variety_parser(sub) -> None:
+    """``invariant variety``: the spec's options as :class:`~invariant.networks.VarietySpec` takes
+    them, the run's as :func:`~invariant.networks.variety` takes them (which checks them)."""
+    from .networks.spec import OUTPUTS as NETWORK_OUTPUTS
+
+    v = sub.add_parser("variety", help="the variety of end-to-end equivariant weights of a multi-layer quadratic network",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("--widths", required=True, help="N,H1,...,OUT: inputs, hidden widths, outputs, e.g. 3,2,1 (required)")
+    _add_action_options(v, NETWORK_OUTPUTS, "trivial")
+    v.add_argument("--with-linear", action="store_true", help="add linear terms B o to every layer (default: off)")
+    v.add_argument("--with-bias", action="store_true", help="add constant terms C to every layer (default: off)")
+    v.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format (default: text)")
+    v.add_argument("--starts", type=_integer, default=24, help="random starts of the numerical path, 0 to 500 (default: 24)")
+    v.add_argument("--seed", type=_integer, default=0, help="random seed of the numerical path, 0 to 2**32 - 1 (default: 0)")
+    v.add_argument("--no-exact", action="store_true", help="skip the exact (Singular) path (default: run it)")
+    v.add_argument("--budget", type=_seconds, default=60.0,
+                   help="time budget of the exact path in seconds, at most 60 (default: 60)")
+
+
+#: variety's arguments as they start the library's messages, and their flags.
+_VARIETY_FLAGS = {"widths": "--widths", "starts": "--starts", "seed": "--seed", "budget": "--budget"}
+_VARIETY_PATTERN = re.compile(r"^(" + "|".join(_VARIETY_FLAGS) + r")\b")
+
+
+def _variety(args) -> int:
+    from .networks import VarietySpec, report, variety
+
+    try:
+        spec = VarietySpec(
+            widths=args.widths, group=args.group, generators=args.generators, output=args.output,
+            output_generators=args.output_generators, with_linear=args.with_linear, with_bias=args.with_bias,
+        )
+        rep = variety(spec, starts=args.starts, seed=args.seed, exact=not args.no_exact, budget=args.budget)
+    except InvariantError as exc:  # the library names its arguments; name them as flags
+        raise InvariantError(_VARIETY_PATTERN.sub(lambda m: _VARIETY_FLAGS[m.group(1)], str(exc), count=1)) from None
+    render = {"text": report.to_text, "json": report.to_json, "latex": report.to_latex}[args.format]
+    sys.stdout.write(render(rep).rstrip("\n") + "\n")
+    return 0
 
 
 def _derive(args) -> int:
@@ -208,16 +262,86 @@ def _flag_message(message: str) -> str:
     return _FLAG_PATTERN.sub(lambda m: _FLAGS[m.group(1)], message, count=1)
 
 
+class Interrupted(KeyboardInterrupt):
+    """A signal that ends the command: SIGINT, SIGTERM or SIGHUP, raised where the program stands.
+
+    It is a KeyboardInterrupt, so everything on the way out runs as for Ctrl-C: the file
+    writer removes its temporary file, ``invariant check`` stops its sandboxed process,
+    temporary directories are deleted.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Signals:
+    """While a command runs, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`, once.
+
+    A second signal (during the cleanup that the first one started) is ignored, and so is a
+    signal after :meth:`restore`, which puts the previous handlers back. A signal that was
+    ignored when the command started (SIGHUP under ``nohup``) stays ignored. Only the main
+    thread can set handlers; elsewhere nothing changes.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.previous: dict[int, Any] = {}  # handlers as signal.getsignal gives them
+        self.caught = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in self.SIGNALS:
+            old = signal.getsignal(signum)
+            if old != signal.SIG_IGN:
+                self.previous[signum] = old
+                signal.signal(signum, self._raise)
+
+    def _raise(self, signum: int, frame) -> None:
+        if not self.caught:
+            self.caught = True
+            raise Interrupted(signum)
+
+    def restore(self) -> None:
+        self.caught = True
+        for signum, old in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if old is None else old)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``invariant`` console script."""
+    """Entry point of the ``invariant`` console script.
+
+    A signal (Ctrl-C, SIGTERM, SIGHUP) ends any command with one line on stderr and exit
+    code 128 + the signal's number (130, 143, 129), after the cleanup its exception unwinds
+    through: no temporary or partial file and no child process is left behind.
+    """
+    signals = _Signals()
+    try:
+        signals.install()
+        return _run(argv)
+    except KeyboardInterrupt as exc:  # Interrupted, or Ctrl-C where no handler could be set
+        signals.caught = True
+        remove_unfinished()
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        try:
+            print(f"invariant: interrupted ({signal.Signals(signum).name})", file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # stderr closed: the exit code still tells
+            pass
+        return 128 + signum
+    finally:
+        signals.restore()
+
+
+def _run(argv: list[str] | None) -> int:
+    """Parse ``argv`` and run the subcommand; bad input is one line on stderr and exit code 2."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
             return 0
-        from .networks.cli import run as _variety
-
         commands = {"derive": _derive, "emit": _emit, "check": _check, "groups": _groups, "variety": _variety}
         code = commands[args.command](args)
         sys.stdout.flush()

@@ -12,6 +12,8 @@
   ``/dev/null`` a device. A pipe nobody reads from is refused instead of waited on.
 - Directories, block devices and sockets are refused, and so is a path ending in a
   separator (``-o newdir/`` names a directory, not a file).
+- An **interrupted** atomic write (an exception, Ctrl-C, or a signal the command line turns into
+  an exception) leaves the file untouched or complete, and no temporary file behind.
 
 :func:`check_writable` validates a whole set of outputs before any is written, so a
 command that writes several files fails before the first one when any is unwritable.
@@ -54,6 +56,10 @@ class _Plan:
     mode: int | None
     descriptor: int | None = None
     owner: tuple[int, int] | None = None
+
+
+#: Temporary files of the writes under way (see :func:`remove_unfinished`).
+_UNFINISHED: set[Path] = set()
 
 
 def _error(shown: str, reason: str) -> InvariantError:
@@ -157,9 +163,11 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
             raise _error(plan.shown, exc.strerror) from None
         return
     tmp = plan.target.parent / f".inv-{secrets.token_hex(4)}.tmp"
+    _UNFINISHED.add(tmp)  # known before it exists: an interruption anywhere from here on cannot leave it
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
     except OSError as exc:
+        _UNFINISHED.discard(tmp)  # not made, or (a name taken) not ours
         raise _error(plan.shown, exc.strerror) from None
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -171,11 +179,31 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         if plan.mode is not None:
             os.chmod(tmp, plan.mode)
         os.replace(tmp, plan.target)
-    except BaseException as exc:
+        _UNFINISHED.discard(tmp)
+    except BaseException as exc:  # a KeyboardInterrupt (or the command line's SIGTERM) too
         tmp.unlink(missing_ok=True)
+        _UNFINISHED.discard(tmp)  # only once it is gone: a second interruption still finds it registered
         if isinstance(exc, OSError):
             raise _error(plan.shown, exc.strerror) from None
         raise
+
+
+def remove_unfinished() -> None:
+    """Delete the temporary file of every write still under way.
+
+    :func:`write_atomic` removes its temporary file itself when an exception unwinds through
+    it; the command line calls this as well when a signal ends a command, for a signal that
+    lands between the temporary file's creation and that cleanup.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); tmp = d / ".inv-0.tmp"; _ = tmp.write_text("half")
+    >>> _UNFINISHED.add(tmp); remove_unfinished(); sorted(d.iterdir()), _UNFINISHED
+    ([], set())
+    """
+    while _UNFINISHED:
+        try:
+            _UNFINISHED.pop().unlink(missing_ok=True)
+        except OSError:  # the directory became unwritable meanwhile: nothing more can be done
+            pass
 
 
 def write_stdout(text: str) -> None:

@@ -154,7 +154,9 @@ class LayerSpec:
         self._set("output_order", order)
         implied = {"permutation": self.n**order, "folded": self.n // 2}.get(output)
         if self.outputs is not None:
-            _check_int("outputs", self.outputs, low=1)
+            _check_type("outputs", self.outputs, int)
+            if self.outputs != implied:  # the implied n^l may have more digits than a count given by hand
+                _check_int("outputs", self.outputs, low=1)
             if output in ("permutation", "folded") and self.outputs != implied:
                 raise InvariantError(f"the {output} output action has {implied} outputs, not {self.outputs}")
             outputs = self.outputs
@@ -313,7 +315,20 @@ def _generators(what: str, value, points: int) -> tuple[Perm, ...]:
 
 
 def _parse_int(text: str, key: str) -> int:
-    if not text.lstrip("-").isdigit() or len(text) > MAX_N_DIGITS + 1:
+    """A canonical integer: ASCII digits only (no sign, space, underscore or other script's digits).
+
+    An implied output count n^l may have up to ``MAX_ORDER * MAX_N_DIGITS`` digits; every other
+    integer at most ``MAX_N_DIGITS``.
+
+    >>> _parse_int("12", "n"), _parse_int("1" + "0" * 47, "outputs") == 10**47
+    (12, True)
+    >>> _parse_int("²", "n")
+    Traceback (most recent call last):
+    ...
+    invariant.errors.InvariantError: malformed spec string: n must be an integer, got '²'
+    """
+    digits = MAX_ORDER * MAX_N_DIGITS if key == "outputs" else MAX_N_DIGITS
+    if not (text.isascii() and text.isdecimal()) or len(text) > digits:
         raise InvariantError(f"malformed spec string: {key} must be an integer, got {text[:20]!r}")
     return int(text)
 

@@ -12,10 +12,13 @@ import signal
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from invariant import InvariantError, LayerSpec
 from invariant.cli import main
+from invariant.report import PLOT_MAX_CELLS
 
 SECONDS = 10
 
@@ -98,3 +101,58 @@ def test_any_command_line_exits_0_or_2_in_one_line_and_leaves_nothing_on_failure
     if code == 2:
         assert err.count("\n") == 1 and err.startswith("invariant: error: "), (argv, err)
         assert after == before, f"a failed command left {after} behind: {argv}"
+
+
+# -- limits at the boundary the README states ----------------------------------------------------------
+
+
+def _plot_cells(spec):
+    from invariant import derive
+    from invariant.report import plot_blocks
+
+    return sum(len(grid) * len(grid[0]) for _, grid, _, _ in plot_blocks(derive(spec)))
+
+
+@pytest.mark.parametrize("spec, cells", [
+    (LayerSpec(layer="linear", n=64), 64 * 64),  # exactly the limit: one 64×64 block
+    (LayerSpec(layer="quadratic", n=16), 16 * 16 * 16),  # exactly the limit: sixteen 16×16 blocks
+    (LayerSpec(layer="linear", n=5, with_bias=True), 5 * 5 + 5),
+])
+def test_plot_draws_up_to_4096_cells(spec, cells):
+    assert _plot_cells(spec) == cells and cells <= PLOT_MAX_CELLS == 4096
+
+
+@pytest.mark.parametrize("spec, cells", [
+    (LayerSpec(layer="linear", n=64, with_bias=True), 64 * 64 + 64),
+    (LayerSpec(layer="quadratic", n=17), 17 * 17 * 17),
+])
+def test_plot_refuses_more_than_4096_cells_naming_them(spec, cells):
+    with pytest.raises(InvariantError, match=f"a plot of {cells} cells .*limit 4096"):
+        _plot_cells(spec)
+
+
+@pytest.mark.slow  # about a second: two derivations with SymPy and a module emitted
+def test_dense_channel_modules_above_2_25_entries_are_refused_by_emit_before_derivation_not_by_derive(
+        tmp_path, capsys, monkeypatch):
+    """16 weights (linear, n = 4, cyclic) times 2048 × D channel blocks: 2^25 entries exactly at D = 1024."""
+    import codegen.channels
+
+    spec = ["--layer", "linear", "--n", "4", "--group", "cyclic", "--in-channels", "2048", "--out-channels"]
+    assert main(["derive", *spec, "1025"]) == 0  # derive builds no module: it answers
+    assert "classes: 4" in capsys.readouterr().out  # the four classes of the cyclic group's 16 weights
+    assert main(["emit", *spec, "1024", "-o", str(tmp_path / "at.py")]) == 0 and (tmp_path / "at.py").is_file()
+
+    def no_derivation(*args, **kwargs):
+        raise AssertionError("derived before refusing")
+
+    monkeypatch.setattr(codegen.channels, "derive", no_derivation)
+    capsys.readouterr()
+    assert main(["emit", *spec, "1025", "-o", str(tmp_path / "above.py")]) == 2
+    assert capsys.readouterr().err.startswith("invariant: error: the dense module would hold 33587200 weight entries")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["at.py"]
+
+
+@pytest.mark.parametrize("value", ["٣", "４", "²", "1_0", "--4", "+-4", "0x10", "1e3", "4.0", ""])
+def test_integer_options_take_ascii_digits_only(value, capsys):
+    assert main(["derive", "--layer", "linear", f"--n={value}"]) == 2
+    assert capsys.readouterr().err == f"invariant: error: argument --n: expected an integer, got {value!r}\n"

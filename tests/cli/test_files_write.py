@@ -13,7 +13,7 @@ import pytest
 
 from invariant import InvariantError
 from invariant.cli import main
-from invariant.files import check_writable, write_atomic
+from invariant.files import check_writable, remove_unfinished, write_atomic
 
 
 @pytest.fixture
@@ -158,6 +158,25 @@ def test_an_interrupted_write_leaves_no_temporary_file(tmp_path):
     with pytest.raises(TypeError):
         write_atomic(tmp_path / "x.txt", 12345)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interruption_just_after_the_temporary_file_is_made_is_cleaned_up_by_remove_unfinished(
+        tmp_path, monkeypatch):
+    """A signal can land before the writer's own cleanup is armed: the file is registered before it exists."""
+    real_open = os.open
+
+    def open_then_interrupted(path, flags, mode=0o777):
+        os.close(real_open(path, flags, mode))
+        raise KeyboardInterrupt
+
+    (tmp_path / "x.txt").write_text("old")
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "x.txt", "new")
+    monkeypatch.undo()
+    assert len(leftovers(tmp_path)) == 1  # what the command line's remove_unfinished() is for
+    remove_unfinished()
+    assert leftovers(tmp_path) == [] and (tmp_path / "x.txt").read_text() == "old"
 
 
 def test_a_full_stdout_is_one_line_and_no_shutdown_noise():

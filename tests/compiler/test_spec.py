@@ -73,3 +73,68 @@ def test_bad_specs_are_rejected_with_a_message(kwargs, message):
 def test_malformed_spec_strings_are_rejected(text):
     with pytest.raises(InvariantError):
         LayerSpec.parse(text)
+
+
+_LINEAR = ("layer=linear, n={n}, group=symmetric, output=permutation, outputs={outputs}, param=triangular, "
+           "with_linear=false, with_bias=false, input_order={k}, in_channels={c}")
+_NUMBERS = {"n": "4", "outputs": "4", "k": "2", "c": "3"}
+
+
+@pytest.mark.parametrize("key", sorted(_NUMBERS))
+@pytest.mark.parametrize("value", ["²", "--4", "+4", " 4", "4 ", "٤", "४", "１", "1_0", "4.0", "0x4", "-4", "04", "",
+                                   "9" * 13, "9" * 60, "9" * 5000])
+def test_a_malformed_integer_in_a_spec_string_is_a_one_line_invariant_error(key, value):
+    text = _LINEAR.format(**{**_NUMBERS, key: value})
+    with pytest.raises(InvariantError) as info:
+        LayerSpec.parse(text)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
+
+
+@st.composite
+def named_specs(draw):
+    """Named groups with tensor orders, channels and every standard output, n up to 10^12 - 1."""
+    n = draw(st.sampled_from([4, 6, 8, 10**12 - 2]))
+    output = draw(st.sampled_from(["permutation", "trivial", "sign"]))
+    order = draw(st.integers(1, 4)) if output == "permutation" else 0
+    return LayerSpec(
+        layer=draw(st.sampled_from(["linear", "quadratic", "cubic"])), n=n,
+        group=draw(st.sampled_from(["symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral"])),
+        output=output, outputs=None if output == "permutation" else draw(st.integers(1, 3)),
+        input_order=draw(st.integers(0, 4)), output_order=order,
+        in_channels=draw(st.integers(1, 16)), out_channels=draw(st.integers(1, 16)), with_bias=draw(st.booleans()),
+    )
+
+
+@given(named_specs())
+def test_specs_with_orders_channels_and_huge_n_round_trip(spec):
+    assert LayerSpec.parse(str(spec)) == spec
+
+
+_ODD_VALUES = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["²", "--4", "+4", " 4", "٤", "", "9" * 13, "9" * 49, "-1", "0", "true", "(0 1)", "(0 1); ()", "()"]),
+    st.integers(-10, 10**14).map(str),
+)
+
+
+@st.composite
+def spec_texts(draw):
+    """Arbitrary text, or the canonical string of a spec with some values replaced and parts dropped or repeated."""
+    if draw(st.booleans()):
+        return draw(st.text())
+    parts = str(draw(st.one_of(named_specs(), custom_specs()))).split(", ")
+    for i in draw(st.lists(st.integers(0, len(parts) - 1), max_size=3)):
+        parts[i] = f"{parts[i].partition('=')[0]}={draw(_ODD_VALUES)}"
+    if draw(st.integers(0, 3)) == 0:
+        parts.insert(draw(st.integers(0, len(parts))), parts.pop(draw(st.integers(0, len(parts) - 1))) * 2)
+    return ", ".join(parts)
+
+
+@given(spec_texts())
+def test_parse_of_any_text_is_a_canonical_spec_or_a_one_line_invariant_error(text):
+    try:
+        spec = LayerSpec.parse(text)
+    except InvariantError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 300
+    else:
+        assert str(spec) == text
