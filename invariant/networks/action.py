@@ -4,17 +4,25 @@ The input group acts on the n inputs and the output action on the last layer's u
 as for a one-layer ``derive`` spec with the same options, so this module asks the compiler
 for them (``invariant.problem.lower`` of the one-layer spec) instead of re-deriving them:
 the generator pairs (g, π, s), the proof that g ↦ (π, s) is a homomorphism (matching only
-the generators is valid only then), the order and the class representatives of G.
+the generators is valid only then), the order, the class representatives of G and its
+family (``Group.family``: a group given by generators is recognized as S_n or A_n).
+
+>>> spec = VarietySpec.build(widths=(3, 1, 1), generators="(0 1); (1 2)")
+>>> act = network_action(spec)
+>>> act.order, act.family, act.is_representation
+(6, 'symmetric', True)
+>>> network_problem(spec).layout.degrees   # the end-to-end map: quartic in x
+(4,)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..errors import InvariantError
-from ..perms import Perm, fixed_points
-from ..problem import lower
+from ..layout import Family
+from ..perms import Perm
+from ..problem import Problem, lower
 from .spec import VarietySpec
 
 
@@ -28,26 +36,13 @@ class NetworkAction:
     proof: str
     order: int
     classes: tuple[tuple[Perm, int], ...]  # (representative, multiplicity), multiplicities sum to |G|
-    family: str  # "symmetric" when G is S_n (irreducible decomposition available), else the group name
-
-    def output_character(self, g: Perm, spec: VarietySpec) -> int:
-        """χ_out(g) for the standard actions: fix(g), out, or out·sgn(g)."""
-        from ..perms import sign
-
-        if spec.output == "permutation":
-            return fixed_points(g)
-        if spec.output == "trivial":
-            return spec.outputs
-        if spec.output == "sign":
-            return spec.outputs * sign(g)
-        raise InvariantError("χ_out of a hand-given output action needs the lowered action's character")
+    family: str  # the compiler's Group.family: "symmetric" when G is S_n (irreducibles by partitions)
 
 
 @lru_cache(maxsize=64)
 def network_action(spec: VarietySpec) -> NetworkAction:
     """Lower the network's one-layer spec and keep what the variety needs."""
-    base = spec.layer_spec
-    problem = lower(base)  # the compiler's lowering: the one place that builds the group and the action
+    problem = lower(spec.layer_spec)  # the compiler's lowering: the one place that builds the group and the action
     pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in problem.action.pairs)
     check = problem.action.check()
     group = problem.group
@@ -55,15 +50,18 @@ def network_action(spec: VarietySpec) -> NetworkAction:
     order = int(group.order)
     if sum(m for _, m in classes) != order:
         raise AssertionError("class multiplicities must add up to |G|")
-    family = "symmetric" if order == _factorial(spec.n) else base.group
     return NetworkAction(
         pairs=pairs, is_representation=bool(check.is_representation), witness=check.witness,
-        proof=check.proof, order=order, classes=classes, family=family,
+        proof=check.proof, order=order, classes=classes, family=group.family,
     )
 
 
-def _factorial(n: int) -> int:
-    out = 1
-    for i in range(2, n + 1):
-        out *= i
-    return out
+@lru_cache(maxsize=64)
+def network_problem(spec: VarietySpec) -> Problem:
+    """The compiler's problem of the end-to-end map x ↦ f(x): the network's group and output
+    action, with the layout of a polynomial map of the network's degrees (one coefficient per
+    monomial of each degree and output), so that the compiler's character formula counts the
+    G-equivariant polynomial maps the network could compute."""
+    base = lower(spec.layer_spec)
+    families = tuple(Family("W", d, False) for d in spec.degrees)
+    return replace(base, layout=replace(base.layout, families=families))

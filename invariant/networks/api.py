@@ -7,20 +7,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InvariantError
 from . import gauge
 from .action import NetworkAction, network_action
-from .components import Component, find_components
 from .dimension import Rank
 from .equations import Equations, NumericEquations, equations
 from .exact import ExactResult, _first_layer_rows, exact_dimension
 from .function_space import all_equivariant, layerwise_network
 from .polynomial import weight_names
+from .sampling import Component, find_components
 from .spec import VarietySpec
 
-#: Time budget of the exact path (seconds, enforced by killing Singular).
+#: Time budget of the exact path (seconds, enforced by killing Singular); also the largest accepted.
 EXACT_BUDGET = 60.0
 #: Random starts of the numerical path.
 DEFAULT_STARTS = 24
+#: At most this many random starts.
+MAX_STARTS = 500
+#: Seeds are 32-bit (as for ``invariant check``).
+MAX_SEED = 2**32 - 1
 
 GL_NOTE = (
     "hidden GL symmetry: the neurons have no activation, so an invertible M on a hidden layer "
@@ -40,7 +45,7 @@ class VarietyReport:
     numerical_dim: int
     numerical_rank: Rank | None
     components: tuple[Component, ...]
-    special: tuple  # (Family, PointAnalysis) constructed families inside larger components
+    special: tuple  # (ConstructedFamily, PointAnalysis): constructed families inside larger components
     rejected_starts: int
     starts: int
     layerwise_dim: int | None
@@ -65,13 +70,17 @@ class VarietyReport:
 
 def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, exact: bool = True,
             budget: float = EXACT_BUDGET) -> VarietyReport:
-    """Equations, dimension (exact and numerical), components and function spaces of V."""
+    """Equations, dimension (exact and numerical), components and function spaces of V.
+
+    Bad arguments are refused before any work, in one line that names the argument (the CLI
+    names it as its flag): ``starts`` an int in 0..500, ``seed`` an int in 0..2^32 − 1,
+    ``exact`` a bool, ``budget`` a number of seconds in (0, 60].
+    """
+    check_arguments(spec, starts=starts, seed=seed, exact=exact, budget=budget)
     timings = {}
     t0 = time.perf_counter()
     action = network_action(spec)
     if not action.is_representation:
-        from ..errors import InvariantError
-
         raise InvariantError(f"the output rule is not an action of the input group: {action.witness}")
     eqs = equations(spec)
     timings["equations"] = time.perf_counter() - t0
@@ -91,7 +100,7 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
     timings["numerical"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     lw = layerwise_network(spec, action, seed)
-    alleq = all_equivariant(spec, action)
+    alleq = all_equivariant(spec)
     timings["function_spaces"] = time.perf_counter() - t0
     matches = _match_primes(spec, neq, ex, comps)
     if matches and any(m is None for m in matches):
@@ -110,12 +119,28 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
     )
 
 
+def check_arguments(spec, *, starts, seed, exact, budget) -> None:
+    """Refuse what :func:`variety` cannot run, in one line naming the argument."""
+    if not isinstance(spec, VarietySpec):
+        raise InvariantError(f"variety takes a VarietySpec, got {type(spec).__name__}")
+    if isinstance(starts, bool) or not isinstance(starts, int) or not 0 <= starts <= MAX_STARTS:
+        raise InvariantError(f"starts must be an integer in 0..{MAX_STARTS}, got {starts!r:.40}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvariantError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r:.40}")
+    if not isinstance(exact, bool):
+        raise InvariantError(f"exact must be a bool (True or False), got {exact!r:.40}")
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)):
+        raise InvariantError(f"budget must be a number of seconds, got {budget!r:.40}")
+    if not 0 < budget <= EXACT_BUDGET:  # NaN fails too
+        raise InvariantError(f"budget must be in (0, {EXACT_BUDGET:g}] seconds, got {budget:g}")
+
+
 def _add_prime_points(spec, neq, action, ex, matches, comps, seed):
     from scipy.optimize import least_squares
 
     from .cas import evaluate
-    from .components import analyse_point, on_variety
     from .exact import _substitution
+    from .sampling import analyse_point, on_variety
 
     rows = _first_layer_rows(spec)
     m = len(rows)
@@ -136,7 +161,7 @@ def _add_prime_points(spec, neq, action, ex, matches, comps, seed):
 
         best = None
         for _ in range(8):
-            sol = least_squares(lambda z: [evaluate(g, point(z)) for g in prime.generators],
+            sol = least_squares(lambda z, prime=prime: [evaluate(g, point(z)) for g in prime.generators],
                                 rng.standard_normal(len(free)), xtol=1e-15, ftol=1e-15, gtol=1e-15)
             if best is None or sol.cost < best.cost:
                 best = sol

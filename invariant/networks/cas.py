@@ -30,6 +30,23 @@ class CASTimeout(InvariantError):
     """Singular did not finish within the budget (it was killed)."""
 
 
+class CASError(InvariantError):
+    """Singular could not be started, failed, or printed what this module cannot read."""
+
+
+#: A Singular fault shows at most this much of what Singular printed.
+SHOWN = 160
+
+
+def _last_line(*texts: str) -> str:
+    """The last non-empty line Singular printed (stderr first), shortened: the fault in one line."""
+    for text in texts:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:SHOWN]
+    return "(nothing printed)"
+
+
 def singular_binary() -> str | None:
     """The Singular executable: passagemath-singular's, else one on the PATH."""
     spec = importlib.util.find_spec("sage_wheels")
@@ -51,7 +68,11 @@ def require_singular() -> str:
 
 
 def run(script: str, budget: float) -> tuple[str, float]:
-    """Run a Singular script; (stdout, seconds). Raises CASTimeout after ``budget`` seconds."""
+    """Run a Singular script; (stdout, seconds).
+
+    Raises CASTimeout after ``budget`` seconds (Singular and its workers killed), CASError
+    when Singular cannot be started, exits with a non-zero status or reports an error.
+    """
     binary = require_singular()
     with tempfile.NamedTemporaryFile("w", suffix=".sing", delete=False) as fh:
         fh.write(script + "\nquit;\n")
@@ -60,8 +81,14 @@ def run(script: str, budget: float) -> tuple[str, float]:
     env = dict(os.environ, OMP_NUM_THREADS="1")
     # Singular forks workers (e.g. in minAssGTZ): run it in its own process group and kill the
     # whole group when the budget runs out; PDEATHSIG ends it if this process dies first.
-    proc = subprocess.Popen([binary, "-q", "--no-rc", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+    try:
+        proc = subprocess.Popen([binary, "-q", "--no-rc", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", env=env, start_new_session=True,
+                                preexec_fn=_die_with_parent)  # noqa: PLW1509 - PDEATHSIG must be set in the child
+    except (OSError, subprocess.SubprocessError) as exc:
+        os.unlink(path)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CASError(f"Singular could not be started ({binary[-SHOWN:]}): {reason[:SHOWN]}") from None
     try:
         stdout, stderr = proc.communicate(timeout=max(budget, 0.01))
     except subprocess.TimeoutExpired:
@@ -72,11 +99,27 @@ def run(script: str, budget: float) -> tuple[str, float]:
         raise
     finally:
         os.unlink(path)
-    proc = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0 or "? " in proc.stdout or "error" in proc.stderr.lower():
-        raise RuntimeError(f"Singular failed: {proc.stdout[-500:]} {proc.stderr[-500:]}")
-    return proc.stdout, elapsed
+    if proc.returncode < 0:
+        raise CASError(f"Singular was killed by signal {-proc.returncode}: {_last_line(stderr, stdout)}")
+    if proc.returncode != 0:
+        raise CASError(f"Singular failed with exit status {proc.returncode}: {_last_line(stderr, stdout)}")
+    if "? " in stdout or "error" in stderr.lower():  # Singular reports errors as "   ? ..." lines
+        errors = "\n".join(line for line in stdout.splitlines() if "? " in line)
+        raise CASError(f"Singular reported an error: {_last_line(errors, stderr)}")
+    return stdout, elapsed
+
+
+def read_int(out: str, key: str) -> int:
+    """The integer after the first ``key=`` in Singular's output; CASError if there is none.
+
+    >>> read_int("DIM=3", "DIM")
+    3
+    """
+    found = re.search(rf"\b{re.escape(key)}=(-?\d+)\b", out)
+    if found is None:
+        raise CASError(f"Singular gave unexpected output (no {key}= value): {_last_line(out)}")
+    return int(found.group(1))
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -117,7 +160,7 @@ def dimension(polys: list[str], num_vars: int, budget: float) -> tuple[int, floa
     """Krull dimension of V(I) over Q (Gröbner basis, degree reverse lexicographic); (dim, seconds)."""
     script = "\n".join([_ring(num_vars), "option(redSB);", _ideal(polys), 'print("DIM=" + string(dim(std(I))));'])
     out, seconds = run(script, budget)
-    return int(re.search(r"DIM=(-?\d+)", out).group(1)), seconds
+    return read_int(out, "DIM"), seconds
 
 
 def minimal_primes(polys: list[str], num_vars: int, budget: float) -> tuple[list[Prime], float]:
@@ -136,19 +179,31 @@ def minimal_primes(polys: list[str], num_vars: int, budget: float) -> tuple[list
     primes: list[Prime] = []
     gens: list[str] = []
     dim = None
+    ended = False
     for line in out.splitlines():
         if line.startswith("PRIME DIM="):
             if dim is not None:
                 primes.append(Prime(dim, tuple(gens)))
-            dim, gens = int(line.split("=")[1]), []
+            dim, gens = read_int(line, "DIM"), []
         elif line.startswith("GEN "):
+            if dim is None or not _GENERATOR.fullmatch(line[4:].strip()):
+                raise CASError(f"Singular gave unexpected output (a generator): {_last_line(line)}")
             gens.append(line[4:].strip())
-        elif line.startswith("END") and dim is not None:
-            primes.append(Prime(dim, tuple(gens)))
+        elif line.startswith("END"):
+            ended = True
+            if dim is not None:
+                primes.append(Prime(dim, tuple(gens)))
+    if not ended:
+        raise CASError(f"Singular gave unexpected output (no list of primes): {_last_line(out)}")
     return sorted(primes, key=lambda p: -p.dimension), seconds
+
+
+#: A polynomial as Singular prints it in the ring w0, w1, ...: what :func:`evaluate` reads.
+_GENERATOR = re.compile(r"[-+*^()0-9w /]+")
 
 
 def evaluate(generator: str, w) -> float:
     """A Singular polynomial string (in w0, w1, ...) at a float point."""
     expr = re.sub(r"\bw(\d+)\b", r"w[\1]", generator.replace("^", "**"))
-    return float(eval(expr, {"__builtins__": {}}, {"w": [float(v) for v in w]}))  # noqa: S307 - our own output
+    # Singular's own output, read only as arithmetic in w0, w1, ... (minimal_primes checks each generator).
+    return float(eval(expr, {"__builtins__": {}}, {"w": [float(v) for v in w]}))

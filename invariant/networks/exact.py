@@ -140,7 +140,7 @@ def exact_dimension(eqs: Equations, budget: float, primes: bool = True) -> Exact
                     'print("DIM=" + string(dim(std(J))));',
                 ])
                 out, _ = cas.run(script, left())
-                full = int(out.split("DIM=")[1].split()[0])
+                full = cas.read_int(out, "DIM")
                 if full >= 0:  # -1: the cell is empty
                     dim_cell = full - len(fixed)  # substituted variables count as free in the ambient ring
                     best = max(best, m * r + extra + dim_cell)

@@ -1,8 +1,8 @@
 """Dimensions of function spaces: all G-equivariant polynomial maps, and the layerwise network.
 
 * ``all_equivariant``: the dimension of the G-equivariant polynomial maps with the network's
-  degrees, exactly, by the character formula (1/|G|) Σ_g χ_poly(g) χ_out(g), summed over
-  conjugacy classes, with χ_poly(g) the number of monomials of those degrees fixed by g.
+  degrees, exactly, by the compiler's character formula (1/|G|) Σ_g χ_poly(g) χ_out(g), with
+  χ_poly(g) the number of monomials of those degrees fixed by g.
 * ``layerwise_network``: the function dimension of the network of the same widths built from
   ``derive``'s layers, each hidden layer carrying a permutation action: a copies of the input
   permutation action and b fixed units (a·n + b = width); the largest over the choices of a.
@@ -12,40 +12,27 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
-from ..characters import fixed_monomials
-from ..perms import cycle_type_counts, identity
-from .action import NetworkAction
+from ..characters import character_dimension
+from ..perms import identity
+from .action import NetworkAction, network_problem
 from .dimension import Rank, numerical_rank
 from .polynomial import NumericNetwork
 from .spec import VarietySpec
 
 
-def all_equivariant(spec: VarietySpec, action: NetworkAction) -> int:
-    """dim of G-equivariant polynomial maps R^n → R^out of the network's degrees (character formula)."""
-    degrees = spec.degrees
-    if spec.output == "custom":
-        from ..characters import diagonal_group, split_element
-        from ..perms import fixed_points
+def all_equivariant(spec: VarietySpec) -> int:
+    """dim of G-equivariant polynomial maps R^n → R^out of the network's degrees.
 
-        total, order = 0, 0
-        for element in diagonal_group(spec.layer_spec).generate():
-            g, pi, s = split_element(spec.layer_spec, element.array_form)
-            total += sum(fixed_monomials(cycle_type_counts(g), d) for d in degrees) * s * fixed_points(pi)
-            order += 1
-    else:
-        total = sum(
-            mult * sum(fixed_monomials(cycle_type_counts(rep), d) for d in degrees) * action.output_character(rep, spec)
-            for rep, mult in action.classes
-        )
-        order = action.order
-    value = Fraction(total, order)
-    if value.denominator != 1:
-        raise AssertionError(f"character formula gave {value}")
-    return int(value)
+    The compiler's character formula (:func:`invariant.characters.character_dimension`) on
+    the end-to-end problem (:func:`.action.network_problem`): (1/|G|) Σ_g χ_poly(g) χ_out(g),
+    summed over D = ⟨(g_i, ρ_i)⟩ when the output action is given by hand.
+
+    >>> all_equivariant(VarietySpec.build(widths=(3, 2, 1)))   # S_3-invariant quartics
+    4
+    """
+    return character_dimension(network_problem(spec))
 
 
 def _latent_images(g, n: int, width: int, copies: int):
@@ -63,8 +50,11 @@ def layerwise_network(spec: VarietySpec, action: NetworkAction, seed: int = 0):
 
     if spec.output == "sign":
         return None, None, "the sign output is not a permutation action of the hidden units' images"
-    gens = [g for g, _, _ in action.pairs]
     n = spec.n
+    # The trivial group may keep no generator at all: one identity pair gives every derived
+    # layer its (trivial) action explicitly.
+    pairs = action.pairs or ((identity(n), identity(spec.outputs), 1),)
+    gens = [g for g, _, _ in pairs]
     best = None
     choices = [[]]
     for m in spec.hidden:
@@ -73,7 +63,7 @@ def layerwise_network(spec: VarietySpec, action: NetworkAction, seed: int = 0):
         images = [tuple(gens)]  # layer 0 units: x itself
         for m, a in zip(spec.hidden, copies):
             images.append(tuple(_latent_images(g, n, m, a) for g in gens))
-        images.append(tuple(pi for _, pi, _ in action.pairs))
+        images.append(tuple(pi for _, pi, _ in pairs))
         blocks = []
         for l in range(spec.num_layers):
             width_in = spec.widths[l]
@@ -82,7 +72,7 @@ def layerwise_network(spec: VarietySpec, action: NetworkAction, seed: int = 0):
                 layer = LayerSpec.build(
                     layer="quadratic", n=width_in,
                     group=None if spec.group == "custom" else spec.group,
-                    generators=spec.generators if spec.group == "custom" else None,
+                    generators=tuple(gens) if spec.group == "custom" else None,  # the pairs' (reduced) generators
                     output_generators=out_gens, outputs=spec.widths[1],
                     with_linear=spec.with_linear, with_bias=spec.with_bias,
                 )

@@ -152,21 +152,21 @@ def _trace(H, basis, g) -> int:
     t = float(np.trace(R))
     if abs(t - round(t)) > 1e-6:
         raise AssertionError(f"non-integral character value {t}")
-    return int(round(t))
+    return round(t)
 
 
 @lru_cache(maxsize=64)
 def partitions_of(n: int) -> tuple[tuple[int, ...], ...]:
-    """Partitions of n, largest first: (n), (n-1, 1), ..."""
-    def gen(rest, most):
-        if rest == 0:
-            yield ()
-            return
-        for first in range(min(rest, most), 0, -1):
-            for tail in gen(rest - first, first):
-                yield (first, *tail)
+    """Partitions of n as shapes, largest first: (n), (n-1, 1), ... (the compiler's
+    :func:`~invariant.groups.integer_partitions`, written out).
 
-    return tuple(gen(n, n))
+    >>> partitions_of(3)
+    ((3,), (2, 1), (1, 1, 1))
+    """
+    from ..groups import integer_partitions
+
+    return tuple(tuple(part for part, mult in sorted(p.items(), reverse=True) for _ in range(mult))
+                 for p in integer_partitions(n))
 
 
 @lru_cache(maxsize=64)

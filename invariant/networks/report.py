@@ -151,8 +151,8 @@ def to_latex(rep) -> str:
         "  \\hline",
         "\\end{tabular}",
         "",
-        f"$\\#W = {rep.num_weights}$, {len(rep.equations)} equations, "
-        f"$\\dim V = {ex.dimension if ex.dimension is not None else '?'}$ (exact), {rep.numerical_dim} (numerical); "
-        f"function dims: layerwise {rep.layerwise_dim if rep.layerwise_dim is not None else '--'}, "
-        f"all equivariant {rep.all_equivariant}, variety {rep.variety_function_dim}.",
+        (f"$\\#W = {rep.num_weights}$, {len(rep.equations)} equations, "
+         f"$\\dim V = {ex.dimension if ex.dimension is not None else '?'}$ (exact), {rep.numerical_dim} (numerical); "
+         f"function dims: layerwise {rep.layerwise_dim if rep.layerwise_dim is not None else '--'}, "
+         f"all equivariant {rep.all_equivariant}, variety {rep.variety_function_dim}."),
     ])

@@ -21,11 +21,12 @@ True
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from math import comb
 
 from ..errors import InvariantError
-from ..perms import Perm, format_generators, parse_generators
+from ..perms import Perm, format_generators
 from ..spec import LayerSpec
 
 #: Network outputs the variety accepts (folded is a one-layer device of note 001, section 6).
@@ -46,30 +47,48 @@ MAX_WIDTH = 16
 
 @dataclass(frozen=True)
 class VarietySpec:
-    """A multi-layer quadratic network and the group action its end-to-end map must respect."""
+    """A multi-layer quadratic network and the group action its end-to-end map must respect.
+
+    One validating constructor, as :class:`~invariant.spec.LayerSpec`: ``widths`` as
+    ``"3,2,1"`` or a sequence of ints; the group and the output action as for ``derive``
+    (``group="custom"`` when ``generators`` are given, ``output="custom"`` when
+    ``output_generators`` are; cycle strings or image tuples); every value's type checked
+    strictly (bools must be bools, ints ints) and its range checked, so that every accepted
+    spec round-trips through its canonical string.
+    """
 
     widths: tuple[int, ...]
-    group: str = "symmetric"
-    output: str = "trivial"
+    group: str | None = None
+    output: str | None = None
     with_linear: bool = False
     with_bias: bool = False
-    generators: tuple[Perm, ...] = field(default=())
-    output_generators: tuple[Perm, ...] = field(default=())
+    generators: tuple[Perm, ...] | str | None = field(default=None)
+    output_generators: tuple[Perm, ...] | str | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.widths, tuple) or any(isinstance(w, bool) or not isinstance(w, int) for w in self.widths):
-            raise InvariantError(f"widths must be a tuple of integers, got {self.widths!r}")
-        if len(self.widths) < 2:
-            raise InvariantError(f"give at least two widths (inputs and outputs), got {len(self.widths)}")
-        if any(w <= 0 for w in self.widths):
-            raise InvariantError(f"widths must be positive, got {','.join(map(str, self.widths))}")
-        if len(self.widths) - 1 > MAX_LAYERS:
-            raise InvariantError(f"{len(self.widths) - 1} layers given; the limit is {MAX_LAYERS} (degree 2^{MAX_LAYERS})")
-        if max(self.widths) > MAX_WIDTH:
-            raise InvariantError(f"width {max(self.widths)} is beyond the limit {MAX_WIDTH}")
-        if self.output != "custom" and self.output not in OUTPUTS:
-            raise InvariantError(f"unknown output action {self.output!r} for a network; choose one of {', '.join(OUTPUTS)}")
-        self.layer_spec  # validates group, generators and the output action against the last width
+        widths = _widths(self.widths)
+        object.__setattr__(self, "widths", widths)
+        for name in ("with_linear", "with_bias"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvariantError(f"{name} must be a bool (True or False), got {getattr(self, name)!r:.60}")
+        if self.output is not None and not isinstance(self.output, str):
+            raise InvariantError(f"output must be a string, got {self.output!r:.60}")
+        if self.output not in (None, "custom") and self.output not in OUTPUTS:
+            raise InvariantError(f"unknown output action {self.output!r:.60} for a network; choose one of {', '.join(OUTPUTS)}")
+        if len(widths) - 1 > MAX_LAYERS:
+            raise InvariantError(f"{len(widths) - 1} layers given; the limit is {MAX_LAYERS} (degree 2^{MAX_LAYERS})")
+        # The input group and the output action: the compiler's one-layer spec validates and
+        # normalizes them (n inputs → out outputs); this spec keeps its normalized fields.
+        custom_output = self.output_generators not in (None, ())
+        if self.output == "custom" and not custom_output:
+            raise InvariantError("a custom output action needs output generators")
+        base = LayerSpec(
+            layer="linear", n=widths[0], group=self.group, generators=self.generators,
+            output="trivial" if self.output is None and not custom_output else self.output,
+            output_generators=self.output_generators, outputs=widths[-1],
+        )
+        for name in ("group", "output", "generators", "output_generators"):
+            object.__setattr__(self, name, getattr(base, name))
         if self.num_weights > MAX_WEIGHTS:
             raise InvariantError(f"{self.num_weights} weights is beyond the limit {MAX_WEIGHTS}; use smaller widths")
         if self.num_layers >= 3 and self.num_weights > MAX_DEEP_WEIGHTS:
@@ -93,22 +112,10 @@ class VarietySpec:
         output_generators: str | tuple[Perm, ...] | None = None,
         with_linear: bool = False,
         with_bias: bool = False,
-    ) -> "VarietySpec":
-        """Normalize user-facing options: widths as ``"3,2,1"`` or a sequence, cycles as strings."""
-        ws = parse_widths(widths) if isinstance(widths, str) else tuple(widths)
-        if len(ws) < 2 or any(isinstance(w, bool) or not isinstance(w, int) or w <= 0 for w in ws):
-            raise InvariantError(f"widths must be at least two positive integers, got {widths!r}")
-        base = LayerSpec.build(
-            layer="linear", n=ws[0], group=group, generators=generators, output=output or "trivial",
-            output_generators=output_generators, outputs=ws[-1],
-        ) if output_generators is None else LayerSpec.build(
-            layer="linear", n=ws[0], group=group, generators=generators,
-            output_generators=output_generators, outputs=ws[-1],
-        )
-        return cls(
-            widths=ws, group=base.group, output=base.output, with_linear=with_linear, with_bias=with_bias,
-            generators=base.generators, output_generators=base.output_generators,
-        )
+    ) -> VarietySpec:
+        """The same as the constructor (kept for callers that spell it this way)."""
+        return cls(widths=widths, group=group, output=output, with_linear=with_linear, with_bias=with_bias,
+                   generators=generators, output_generators=output_generators)
 
     @property
     def n(self) -> int:
@@ -167,28 +174,31 @@ class VarietySpec:
         return ", ".join(parts)
 
     @classmethod
-    def parse(cls, text: str) -> "VarietySpec":
-        """Inverse of ``str``."""
-        fields: dict[str, str] = {}
+    def parse(cls, text: str) -> VarietySpec:
+        """Inverse of ``str``: parse a canonical variety spec string (anything else is refused)."""
+        if not isinstance(text, str):
+            raise InvariantError(f"a variety spec string must be a str, got {type(text).__name__}")
+        values: dict[str, str] = {}
         for part in text.split(", "):
             key, sep, value = part.partition("=")
-            if not sep or key in fields:
-                raise InvariantError(f"malformed variety spec string near {part!r}")
-            fields[key] = value
+            if not sep or key in values:
+                raise InvariantError(f"malformed variety spec string near {part[:40]!r}")
+            values[key] = value
         required = ("widths", "group", "output", "with_linear", "with_bias")
-        missing = [k for k in required if k not in fields]
-        unknown = set(fields) - set(required) - {"generators", "output_generators"}
+        missing = [k for k in required if k not in values]
+        unknown = sorted(set(values) - set(required) - {"generators", "output_generators"})
         if missing or unknown:
-            raise InvariantError(f"malformed variety spec string: missing {missing}, unknown {sorted(unknown)}")
-        widths = parse_widths(fields["widths"])
-        return cls(
-            widths=widths, group=fields["group"], output=fields["output"],
-            with_linear=_parse_bool(fields["with_linear"]), with_bias=_parse_bool(fields["with_bias"]),
-            generators=parse_generators(fields["generators"], widths[0]) if "generators" in fields else (),
-            output_generators=(
-                parse_generators(fields["output_generators"], widths[-1]) if "output_generators" in fields else ()
-            ),
+            raise InvariantError(f"malformed variety spec string: missing {missing}, unknown {unknown}")
+        spec = cls(
+            widths=values["widths"],
+            group=None if "generators" in values else values["group"],
+            output=None if "output_generators" in values else values["output"],
+            with_linear=_parse_bool(values["with_linear"]), with_bias=_parse_bool(values["with_bias"]),
+            generators=values.get("generators"), output_generators=values.get("output_generators"),
         )
+        if str(spec) != text:
+            raise InvariantError("malformed variety spec string: not in canonical form")
+        return spec
 
     @property
     def sha256(self) -> str:
@@ -196,17 +206,42 @@ class VarietySpec:
         return hashlib.sha256(str(self).encode()).hexdigest()
 
 
+#: Digits a width may have before anything else is looked at.
+_MAX_WIDTH_DIGITS = 6
+
+
 def parse_widths(text: str) -> tuple[int, ...]:
-    """``"3,2,1"`` → (3, 2, 1); one-line errors for anything else."""
-    pieces = [p.strip() for p in str(text).split(",")]
-    try:
-        widths = tuple(int(p) for p in pieces)
-    except ValueError:
-        raise InvariantError(f"malformed widths {text!r}: expected integers separated by commas, e.g. 3,2,1") from None
+    """``"3,2,1"`` → (3, 2, 1): integers separated by commas; one-line errors for anything else.
+
+    >>> parse_widths("3, 2,1")
+    (3, 2, 1)
+    """
+    pieces = [p.strip() for p in text.split(",")]
+    if not all(re.fullmatch(r"[+-]?[0-9]+", p) for p in pieces):
+        raise InvariantError(f"widths: malformed {text[:40]!r}: expected integers separated by commas, e.g. 3,2,1")
+    return _widths(tuple(_width(p) for p in pieces))
+
+
+def _width(piece: str) -> int:
+    digits = len(piece.lstrip("+-"))
+    if digits > _MAX_WIDTH_DIGITS:
+        raise InvariantError(f"widths: a width of {digits} digits is beyond the limit {MAX_WIDTH}")
+    return int(piece)
+
+
+def _widths(value) -> tuple[int, ...]:
+    """Widths as a tuple of positive ints within the limits (from a string or a sequence of ints)."""
+    if isinstance(value, str):
+        return parse_widths(value)
+    if not isinstance(value, (tuple, list)) or any(isinstance(w, bool) or not isinstance(w, int) for w in value):
+        raise InvariantError(f"widths must be a string like 3,2,1 or a sequence of integers, got {value!r:.60}")
+    widths = tuple(value)
     if len(widths) < 2:
-        raise InvariantError(f"give at least two widths (inputs and outputs), got {text!r}")
+        raise InvariantError(f"widths: give at least two (inputs and outputs), got {len(widths)}")
     if any(w <= 0 for w in widths):
-        raise InvariantError(f"widths must be positive, got {text!r}")
+        raise InvariantError(f"widths must be positive, got {','.join(map(str, widths))[:60]}")
+    if max(widths) > MAX_WIDTH:
+        raise InvariantError(f"widths: {max(widths)} is beyond the limit {MAX_WIDTH}")
     return widths
 
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .components import end_to_end_error
 from .dimension import null_space, numerical_rank
 from .equations import NumericEquations
+from .sampling import end_to_end_error
 from .spec import VarietySpec
 
 

@@ -6,7 +6,12 @@ import torch
 
 from invariant.networks import VarietySpec, variety
 from invariant.networks.action import network_action
-from invariant.networks.training import VarietyNetwork, VarietyOptimizer, coefficient_residual, equivariance_error
+from invariant.networks.training import (
+    VarietyNetwork,
+    VarietyOptimizer,
+    coefficient_residual,
+    equivariance_error,
+)
 
 
 def _setup():
@@ -42,7 +47,7 @@ def test_500_steps_stay_on_the_variety(name):
 
 def test_without_retraction_the_error_is_larger():
     """Projection alone leaves V at second order; the retraction removes that drift."""
-    spec, w0, X, y, action = _setup()
+    spec, w0, X, y, _ = _setup()
     errors = {}
     for retract in (True, False):
         net = VarietyNetwork(spec, w0)

@@ -1,4 +1,4 @@
-"""Components of the variety, numerically: points pulled onto V, grouped by what they are.
+"""Components of the variety, numerically: points sampled on V, grouped by what they are.
 
 Two kinds of starting points, both reported with how often each component was hit:
 
@@ -37,6 +37,9 @@ from .latent import LatentLayer, analyse, moved_columns
 
 #: A point is on V when max |E(w)| ≤ this × max(1, max|w|)^(2^L − 1) (E has that degree in w).
 ON_VARIETY_TOL = 1e-12
+#: The function's coefficients (degree 2^L − 1 in w) and the last layer's weights (degree 1)
+#: count as zero at or below this × max(1, max|w|) to that degree.
+ZERO_TOL = 1e-9
 
 
 def on_variety(eqs: NumericEquations, w) -> bool:
@@ -134,18 +137,29 @@ def analyse_point(eqs: NumericEquations, w, action: NetworkAction, rng) -> Point
     local = numerical_rank(J)
     tangent = null_space(J, local.rank)
     dc = eqs.function_jacobian(w)
-    function = numerical_rank(dc @ tangent, scale=float(np.linalg.norm(dc, 2)) if dc.size else None)
+    dc_scale = float(np.linalg.norm(dc, 2)) if dc.size else None
+    function = numerical_rank(dc @ tangent, scale=dc_scale)
     orbit = numerical_rank(gauge.orbit_tangent(eqs.net, w)).rank
     latent = tuple(analyse(eqs.net, w, action))
     c = eqs.net.coefficients(w)
     spec = eqs.spec
     last = w[eqs.net.slices[-1]]
-    tiny = 1e-9 * max(1.0, np.max(np.abs(w))) ** (2 ** spec.num_layers - 1)
+    scale = max(1.0, float(np.max(np.abs(w))))
+    tiny = ZERO_TOL * scale ** (2 ** spec.num_layers - 1)
     nonconstant = np.array([sum(e) > 0 for e in eqs.net.output_basis] * spec.outputs)
-    if np.max(np.abs(c)) <= tiny:
+    # A kind names the component, not the point: the function is 0 (or constant) near w on V,
+    # i.e. at w and to first order along V (rank 0 on the tangent space). A point where the
+    # functions of a larger family merely pass through 0 is classified by what else it is.
+    zero = np.max(np.abs(c)) <= tiny and function.rank == 0
+    constant = (np.max(np.abs(c[nonconstant]), initial=0.0) <= tiny
+                and numerical_rank(dc[nonconstant] @ tangent, scale=dc_scale).rank == 0)
+    if zero:
         kind = "degenerate"
-        reason = "zero last layer" if np.max(np.abs(last)) <= 1e-12 else "the network computes 0"
-    elif np.max(np.abs(c[nonconstant]), initial=0.0) <= tiny:
+        # The last layer's weights are zero to the same relative tolerance as the function: a
+        # point a round-off away from {last layer = 0} is a point of that component, not of
+        # another one that computes 0.
+        reason = "zero last layer" if np.max(np.abs(last)) <= ZERO_TOL * scale else "the network computes 0"
+    elif constant:
         kind, reason = "degenerate", "the network computes a constant"
     elif any(layer.effective_width < layer.width for layer in latent):
         kind = "degenerate"
@@ -217,7 +231,7 @@ def irreducible_pieces(basis, action: NetworkAction, elements, rng) -> list[Irre
         E = vecs[:, idx]
         chars = []
         for rep, _ in action.classes:
-            chars.append(int(round(float(np.trace(E.T @ _q_matrix(basis, rep) @ E)))))
+            chars.append(round(float(np.trace(E.T @ _q_matrix(basis, rep) @ E))))
         gens = tuple(E.T @ _q_matrix(basis, g) @ E for g, _, _ in action.pairs)
         entry = found.setdefault(tuple(chars), [gens, 0])
         entry[1] += 1
@@ -237,8 +251,7 @@ def _latent_candidates(width: int, pieces: list[Irreducible]):
             for rest in rec(i + 1, left - k * p.dim):
                 yield ((i, k),) * (k > 0) + rest
 
-    for combo in rec(0, width):
-        yield combo
+    yield from rec(0, width)
 
 
 def _block(pieces, combo, gen_index: int) -> np.ndarray:
@@ -271,6 +284,8 @@ def _layer_output(net, l, theta, Z):
 def equivariant_layer_space(net, l, R_in, R_out, rng) -> np.ndarray:
     """Orthonormal basis (columns) of layer l's weights with o(R_in(g) z) = R_out(g) o(z) ∀ z, g."""
     size = net.slices[l].stop - net.slices[l].start
+    if not R_in:  # the trivial group (no generators left): every weight is equivariant
+        return np.eye(size)
     a = net.spec.widths[l]
     Z = rng.standard_normal((3 * (a * (a + 1) // 2 + a + 1), a))
     cols, scale = [], 1.0
@@ -289,7 +304,7 @@ def equivariant_layer_space(net, l, R_in, R_out, rng) -> np.ndarray:
 
 
 @dataclass
-class Family:
+class ConstructedFamily:
     """Constructed points of one kind (latent candidate or the zero last layer)."""
 
     label: str
@@ -297,13 +312,13 @@ class Family:
     dimension: int  # dimension of the constructed family GL·L_R (numerically, rank of its tangent)
 
 
-def constructed_families(eqs: NumericEquations, action: NetworkAction, rng) -> list[Family]:
+def constructed_families(eqs: NumericEquations, action: NetworkAction, rng) -> list[ConstructedFamily]:
     net, spec = eqs.net, eqs.spec
-    families: list[Family] = []
+    families: list[ConstructedFamily] = []
     # The zero last layer: every earlier layer free.
     w = rng.standard_normal(net.num_weights)
     w[net.slices[-1]] = 0.0
-    families.append(Family("zero last layer", w, net.num_weights - (net.slices[-1].stop - net.slices[-1].start)))
+    families.append(ConstructedFamily("zero last layer", w, net.num_weights - (net.slices[-1].stop - net.slices[-1].start)))
     if spec.num_layers == 1:
         return families
     elements = _elements(spec, action)
@@ -336,7 +351,7 @@ def constructed_families(eqs: NumericEquations, action: NetworkAction, rng) -> l
         tangent = np.hstack(bases + [gauge.orbit_tangent(net, w)])
         dim = numerical_rank(tangent).rank
         label = " | ".join(_label(pieces, combo, action) for pieces, combo in choice)
-        families.append(Family(f"layerwise for R = {label}", gauge.random_gl(net, w, rng), dim))
+        families.append(ConstructedFamily(f"layerwise for R = {label}", gauge.random_gl(net, w, rng), dim))
     return families
 
 
@@ -355,8 +370,8 @@ def _irrep_name(character, action) -> str:
 
         n = len(action.classes[0][0])
         dec = decompose_symmetric(n, action.classes, character)
-        if len(dec) == 1 and list(dec.values())[0] == 1:
-            return "χ" + list(dec)[0]
+        if len(dec) == 1 and next(iter(dec.values())) == 1:
+            return "χ" + next(iter(dec))
     return "χ(" + ",".join(map(str, character)) + ")"
 
 
@@ -394,7 +409,7 @@ def find_components(eqs: NumericEquations, action: NetworkAction, starts: int, s
     """Random starts and constructed points, analysed and grouped; (components, special families, points)."""
     rng = np.random.default_rng(seed)
     groups: dict[tuple, Component] = {}
-    special: list[tuple[Family, PointAnalysis]] = []
+    special: list[tuple[ConstructedFamily, PointAnalysis]] = []
     analyses = []
     rejected = 0
 
