@@ -38,10 +38,9 @@ import numpy as np
 import torch
 from scipy import stats
 
-from invariant.notes.antisym import ACTIVATIONS, antisymmetrize_distributed
-from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import experiment_parser, plural, progress, save_figure, start_run
+from invariant.notes.antisym import ACTIVATIONS, antisymmetrize_distributed
+from invariant.notes.runtime import experiment_main, experiment_parser, plural, progress, save_figure, start_run
 
 
 def he_network(gen, n, d, m, device, dtype=torch.float64):
@@ -284,38 +283,37 @@ def _init_distributed(device: str) -> int:
 
 
 def main(argv=None) -> int:
-    parser = experiment_parser(__doc__, "reduced sample counts, n up to 7 (under 2 minutes on CPU)")
-    args = parser.parse_args(argv)
-    try:
-        device, out, threads = start_run(args)
-        if args.quick:
-            cfg = dict(networks_corr=3, samples_corr=400, samples_rs=200, samples_f=4000, max_n=7,
-                       networks_var=5, samples_var=lambda n: 200)
-        else:
-            cfg = dict(networks_corr=10, samples_corr=2000, samples_rs=1000, samples_f=20000, max_n=10,
-                       networks_var=10, samples_var=lambda n: 400 if n <= 8 else (100 if n == 9 else 30))
-        rank = _init_distributed(device)
-        torch.manual_seed(args.seed)
-        gen = torch.Generator().manual_seed(args.seed)
-        start = time.perf_counter()
-        corr, scatter = section_corr(cfg, gen, device)
-        resampling, hists = section_resampling(cfg, gen, device)
-        variance = section_variance(cfg, gen, device)
-        det, det_times = section_determinant(cfg, gen, device)
-        results = {"quick": args.quick, "seed": args.seed, "device": device,
-                   "corr_delta2_Af2": corr, "resampling": resampling,
-                   "var_ratio_sin": resampling["sin100"]["var_ratio"], "var_ratio_relu": resampling["relu"]["var_ratio"],
-                   "variance_vs_n": variance, "determinant": det}
-        timings = {"seconds": time.perf_counter() - start, "threads": threads, "determinant": det_times}
-        if rank != 0:
-            return 0
-        figures(out, scatter, hists, variance, det)
-        write_atomic(out / "report.md", report(results, timings))
-        write_atomic(out / "results.json", json.dumps(results, indent=2))
-        write_atomic(out / "timings.json", json.dumps(timings, indent=2))
-    except (InvariantError, OSError) as exc:
-        print(f"antisymmetric: error: {exc}", file=sys.stderr)
-        return 2
+    parser = experiment_parser("antisymmetric", __doc__, "reduced sample counts, n up to 7 (under 2 minutes on CPU)")
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
+    device, out, threads = start_run(args)
+    if args.quick:
+        cfg = dict(networks_corr=3, samples_corr=400, samples_rs=200, samples_f=4000, max_n=7,
+                   networks_var=5, samples_var=lambda n: 200)
+    else:
+        cfg = dict(networks_corr=10, samples_corr=2000, samples_rs=1000, samples_f=20000, max_n=10,
+                   networks_var=10, samples_var=lambda n: 400 if n <= 8 else (100 if n == 9 else 30))
+    rank = _init_distributed(device)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    start = time.perf_counter()
+    corr, scatter = section_corr(cfg, gen, device)
+    resampling, hists = section_resampling(cfg, gen, device)
+    variance = section_variance(cfg, gen, device)
+    det, det_times = section_determinant(cfg, gen, device)
+    results = {"quick": args.quick, "seed": args.seed, "device": device,
+               "corr_delta2_Af2": corr, "resampling": resampling,
+               "var_ratio_sin": resampling["sin100"]["var_ratio"], "var_ratio_relu": resampling["relu"]["var_ratio"],
+               "variance_vs_n": variance, "determinant": det}
+    timings = {"seconds": time.perf_counter() - start, "threads": threads, "determinant": det_times}
+    if rank != 0:
+        return 0
+    figures(out, scatter, hists, variance, det)
+    write_atomic(out / "report.md", report(results, timings))
+    write_atomic(out / "results.json", json.dumps(results, indent=2))
+    write_atomic(out / "timings.json", json.dumps(timings, indent=2))
     print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 6 figures "
           f"in {timings['seconds']:.0f} s")
     return 0

@@ -15,7 +15,6 @@ transposition (a b) act on the outputs as (a mod 3, b mod 3). Its code produced 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from functools import partial
 
@@ -23,17 +22,16 @@ import numpy as np
 
 from invariant import LayerSpec, derive
 from invariant.equivariance import equivariance_error, sampler
+from invariant.notes.runtime import experiment_main, experiment_parser
 from invariant.numeric import evaluate
 from invariant.report import class_grid
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="random seed for weights and inputs, >= 0 (default: %(default)s)")
-    args = parser.parse_args(argv)
-    if args.seed < 0:  # numpy's generators take non-negative seeds only
-        print(f"folded: error: --seed must be a non-negative integer, got {args.seed}", file=sys.stderr)
-        return 2
+    return experiment_main(experiment_parser("folded", __doc__, seed_help="random seed for weights and inputs"), run, argv)
+
+
+def run(args) -> int:
     rng = np.random.default_rng(args.seed)
 
     naive = derive(LayerSpec.build(layer="folded-linear", n=6, naive=True))

@@ -49,10 +49,10 @@ from torch import nn
 
 from codegen.nets import TensorNet
 from codegen.render import compile_module
-from invariant import InvariantError, LayerSpec
+from invariant import LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
-from invariant.notes.runtime import experiment_parser, start_run
+from invariant.notes.runtime import experiment_main, experiment_parser, start_run
 from invariant.testing import equivariance_error
 from sets import count_parameters, save_png, task_rows
 
@@ -247,60 +247,59 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = experiment_parser(__doc__, "fewer graphs, epochs and seeds (under 2 minutes on CPU)")
-    args = parser.parse_args(argv)
-    try:
-        device, out, threads = start_run(args)
-        config = ({"train_graphs": 320, "test_graphs": 160, "epochs": 3, "batch": 32, "lr": 3e-3, "seeds": 2}
-                  if args.quick else
-                  {"train_graphs": 1000, "test_graphs": 400, "epochs": 10, "batch": 32, "lr": 3e-3, "seeds": 3})
-        rng = np.random.default_rng(args.seed)
-        data = make_graphs(config["train_graphs"], TRAIN_SIZES, rng)
-        tests = {"in_range": make_graphs(config["test_graphs"], TRAIN_SIZES, rng),
-                 "larger": make_graphs(config["test_graphs"], LARGER_SIZES, rng)}
-        to = lambda d: tuple(t.to(device) for t in d)  # noqa: E731
-        data, tests = to(data), {k: to(v) for k, v in tests.items()}
-        mean_tri = data[3].mean()
-        majority = int(data[4].float().mean() >= 0.5)
-        results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
-                   "seeds": list(range(config["seeds"])),
-                   "baselines": {**{f"triangles_{k}": (v[3] - mean_tri).abs().mean().item() for k, v in tests.items()},
-                                 **{f"connected_{k}": (v[4] == majority).float().mean().item() for k, v in tests.items()}}}
-        timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
-        start = time.perf_counter()
-        for task, outputs in TASKS.items():
-            rows, secs = {}, {}
-            for name, model_class in MODELS.items():
-                row = {"in_range": [], "larger": [], "by_size": [], "train_loss": [], "invariance_error": []}
-                per_epoch = []
-                for s in results["seeds"]:
-                    torch.manual_seed(args.seed * 1000 + s)
-                    model = model_class(outputs).to(device)
-                    gen = torch.Generator().manual_seed(args.seed * 1000 + s)
-                    losses, seconds = train(model, data, task, config["epochs"], config["batch"], config["lr"], gen)
-                    row["train_loss"].append(losses)
-                    per_epoch += seconds
-                    sizes = {}
-                    for split, test in tests.items():
-                        value, by_size = evaluate(model, test, task)
-                        row[split].append(value)
-                        sizes.update({str(n): v for n, v in by_size.items()})
-                    row["by_size"].append(sizes)
-                    row["invariance_error"].append(invariance_error(model.cpu(), outputs, 11, args.seed + s))
-                    row["parameters"] = count_parameters(model)
-                for split in ("in_range", "larger"):
-                    row[f"{split}_mean"], row[f"{split}_std"] = float(np.mean(row[split])), float(np.std(row[split]))
-                rows[name], secs[name] = row, float(np.mean(per_epoch))
-            results["tasks"][task] = rows
-            timings["seconds_per_epoch"][task] = secs
-        timings["seconds"] = time.perf_counter() - start
-        write_atomic(str(out / "results.json"), json.dumps(results, indent=1, allow_nan=False) + "\n")
-        write_atomic(str(out / "timings.json"), json.dumps(timings, indent=1) + "\n")
-        figures(results, out)
-        write_atomic(str(out / "report.md"), report(results, timings))
-    except InvariantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    parser = experiment_parser("graphs", __doc__, "fewer graphs, epochs and seeds (under 2 minutes on CPU)")
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
+    device, out, threads = start_run(args)
+    config = ({"train_graphs": 320, "test_graphs": 160, "epochs": 3, "batch": 32, "lr": 3e-3, "seeds": 2}
+              if args.quick else
+              {"train_graphs": 1000, "test_graphs": 400, "epochs": 10, "batch": 32, "lr": 3e-3, "seeds": 3})
+    rng = np.random.default_rng(args.seed)
+    data = make_graphs(config["train_graphs"], TRAIN_SIZES, rng)
+    tests = {"in_range": make_graphs(config["test_graphs"], TRAIN_SIZES, rng),
+             "larger": make_graphs(config["test_graphs"], LARGER_SIZES, rng)}
+    to = lambda d: tuple(t.to(device) for t in d)  # noqa: E731
+    data, tests = to(data), {k: to(v) for k, v in tests.items()}
+    mean_tri = data[3].mean()
+    majority = int(data[4].float().mean() >= 0.5)
+    results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
+               "seeds": list(range(config["seeds"])),
+               "baselines": {**{f"triangles_{k}": (v[3] - mean_tri).abs().mean().item() for k, v in tests.items()},
+                             **{f"connected_{k}": (v[4] == majority).float().mean().item() for k, v in tests.items()}}}
+    timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
+    start = time.perf_counter()
+    for task, outputs in TASKS.items():
+        rows, secs = {}, {}
+        for name, model_class in MODELS.items():
+            row = {"in_range": [], "larger": [], "by_size": [], "train_loss": [], "invariance_error": []}
+            per_epoch = []
+            for s in results["seeds"]:
+                torch.manual_seed(args.seed * 1000 + s)
+                model = model_class(outputs).to(device)
+                gen = torch.Generator().manual_seed(args.seed * 1000 + s)
+                losses, seconds = train(model, data, task, config["epochs"], config["batch"], config["lr"], gen)
+                row["train_loss"].append(losses)
+                per_epoch += seconds
+                sizes = {}
+                for split, test in tests.items():
+                    value, by_size = evaluate(model, test, task)
+                    row[split].append(value)
+                    sizes.update({str(n): v for n, v in by_size.items()})
+                row["by_size"].append(sizes)
+                row["invariance_error"].append(invariance_error(model.cpu(), outputs, 11, args.seed + s))
+                row["parameters"] = count_parameters(model)
+            for split in ("in_range", "larger"):
+                row[f"{split}_mean"], row[f"{split}_std"] = float(np.mean(row[split])), float(np.std(row[split]))
+            rows[name], secs[name] = row, float(np.mean(per_epoch))
+        results["tasks"][task] = rows
+        timings["seconds_per_epoch"][task] = secs
+    timings["seconds"] = time.perf_counter() - start
+    write_atomic(str(out / "results.json"), json.dumps(results, indent=1, allow_nan=False) + "\n")
+    write_atomic(str(out / "timings.json"), json.dumps(timings, indent=1) + "\n")
+    figures(results, out)
+    write_atomic(str(out / "report.md"), report(results, timings))
     print(report(results, timings))
     return 0
 

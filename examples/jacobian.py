@@ -30,7 +30,6 @@ import os
 # On a busy machine spinning threads made two-thread runs up to 60x slower than one thread.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse
 import json
 import math
 import sys
@@ -43,8 +42,8 @@ import torch
 import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, load_run, prepare_directory, progress, resolve_device,
-                                     plural, save_figure)
+from invariant.notes.runtime import (Check, Nullable, Optional, experiment_main, experiment_parser, load_run, plural,
+                                     progress, save_figure, start_run)
 
 SPECTRA = (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"), ("erf", "orthogonal"))
 TABLE = tuple((a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal"))
@@ -451,29 +450,65 @@ def report(res, timings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def grid_fits(diagram: dict) -> bool:
+    """q* and χ of the phase diagram have one row per σ_b and one column per σ_w."""
+    rows, columns = len(diagram["sigma_b"]), len(diagram["sigma_w"])
+    return all(len(grid) == rows and all(len(row) == columns for row in grid)
+               for grid in (diagram["q_star"], diagram["chi"]))
+
+
+def nonempty(shape, what: str) -> Check:
+    return Check(shape, lambda value: len(value) > 0, f"a non-empty list of {what}")
+
+
+# What --replot reads from results.json (load_run checks it; the script writes more). Measured
+# means are divided by their prediction, and so are the variances of the target rows and of
+# fig5 (ReLU, linear Gaussian); fig5 needs ReLU rows of both kinds at the scan depth.
+VARIANCE_DIVIDED = (("relu", "gaussian"), ("relu", "orthogonal"), ("linear", "gaussian"))
+MOMENTS = {"activation": str, "weights": str, "L": Check(int, lambda L: L >= 1, "a positive depth"), "mean": float,
+           "variance": float, "predicted_mean": float, "predicted_variance": float}
+ROW = Check({**MOMENTS, "N": Check(int, lambda n: n >= 1, "a positive width"), "mean_se": float, "variance_se": float,
+             "networks": int, "predicted_mean": Check(float, lambda m: m != 0, "a non-zero prediction"),
+             "extra": Optional(bool)},
+            lambda r: (r["activation"], r["weights"]) not in VARIANCE_DIVIDED or r["predicted_variance"] != 0,
+            "a row with a non-zero variance prediction (ReLU, linear Gaussian)")
+RESULTS = Check({
+    "config": {"width": int, "table_networks": int, "table_inputs": int, "q_star": float, "scan_depth": int,
+               "scan_networks": int, "phi_prime_q": Check([float], lambda qs: len(qs) <= 10 and min(qs, default=1) > 0,
+                                                          "at most 10 positive numbers")},
+    "quick": bool, "seed": int, "device": str,
+    "phase_diagram": Check({"sigma_w": Check([float], lambda ws: len(ws) >= 2, "a list of at least 2 σ_w"),
+                            "sigma_b": Check([float], lambda bs: len(bs) >= 2, "a list of at least 2 σ_b"),
+                            "q_star": [[float]], "chi": [[float]],
+                            "critical_line": nonempty([{"sigma_b": float, "sigma_w": float, "q_star": float}], "points")},
+                           grid_fits, "a phase diagram with one row of q* and of χ per σ_b, one column per σ_w"),
+    "table": [ROW], "width_scan": [ROW], "density_checks": [MOMENTS], "spectra_moments": [MOMENTS],
+    "equivariant": {"classes": int, "rows": nonempty([{
+        "init": str, "activation": str, "n": int, "L": int,
+        **{key: float for key in ("sigma_perp", "sigma_ones", "chi_perp", "chi_ones", "max_relative_error")}}], "rows")},
+    "figures": [str],
+}, lambda res: all(scan_rows(res, weights) for weights in ("gaussian", "orthogonal")),
+    "a run with ReLU rows of both weight kinds at the scan depth")
+TIMINGS = {"seconds": float, "threads": Nullable(int)}
+
+
 def replot(directory: Path) -> int:
     """--replot: the figures that results.json determines, and report.md, drawn again into ``directory``."""
-    try:
-        res, timings = load_run(directory)
-        for draw in FROM_RESULTS:
-            draw(directory, res)
-        write_atomic(directory / "report.md", report(res, timings))
-    except KeyError as exc:
-        print(f"jacobian: error: {directory} does not hold a jacobian.py run: no key {exc} in its JSON", file=sys.stderr)
-        return 2
-    except (InvariantError, OSError) as exc:
-        print(f"jacobian: error: {exc}", file=sys.stderr)
-        return 2
+    res, timings = load_run(directory, "jacobian.py", RESULTS, TIMINGS)
+    for draw in FROM_RESULTS:
+        draw(directory, res)
+    write_atomic(directory / "report.md", report(res, timings))
     print(f"redrew {directory / 'report.md'} and {len(FROM_RESULTS)} figures from {directory / 'results.json'} "
           f"(fig2_spectra.png kept: it needs the eigenvalues, which results.json does not keep)")
     return 0
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="N = 200, depths up to 32 (under 3 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default: %(default)s)")
+    parser = experiment_parser("jacobian", __doc__, "N = 200, depths up to 32 (under 3 minutes on CPU)",
+                               replot="redraw fig1, fig3, fig4, fig5 and report.md of an existing run from "
+                                      "DIR/results.json and DIR/timings.json, without computing; results.json and fig2 "
+                                      "(which needs the eigenvalues themselves) are left as they are; the run options "
+                                      "are ignored")
     parser.add_argument("--width", type=int, default=None, help="width N (default: 1000, quick 200)")
     parser.add_argument("--depth", type=int, default=None, help="largest depth of the spectra (default: 128, quick 32)")
     parser.add_argument("--q-star", type=float, default=0.5, help="q* for hard tanh and erf (default: %(default)s)")
@@ -481,99 +516,88 @@ def main(argv=None) -> int:
                         help=f"extra table rows at a point of your choice: one of {', '.join(J.ACTIVATIONS)} (default: none)")
     parser.add_argument("--sigma-w", type=float, default=None, help="σ_w of the extra rows (default: critical)")
     parser.add_argument("--sigma-b", type=float, default=None, help="σ_b of the extra rows (default: critical)")
-    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", default=None, help="output directory (required unless --replot)")
-    parser.add_argument("--replot", metavar="DIR", default=None,
-                        help="redraw fig1, fig3, fig4, fig5 and report.md of an existing run from DIR/results.json and "
-                             "DIR/timings.json, without computing; results.json and fig2 (which needs the eigenvalues "
-                             "themselves) are left as they are; the run options are ignored")
-    args = parser.parse_args(argv)
-    if (args.out is None) == (args.replot is None):
-        parser.error("give either --out DIR (a new run) or --replot DIR (redraw an existing run)")
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
     if args.replot is not None:
         return replot(Path(args.replot))
-    try:
-        threads = configure_threads(args.threads)
-        width = args.width if args.width is not None else (200 if args.quick else 1000)
-        top = args.depth if args.depth is not None else (32 if args.quick else 128)
-        if width < 2:
-            raise InvariantError(f"--width must be at least 2, got {width}")
-        if top < 1:
-            raise InvariantError(f"--depth must be at least 1, got {top}")
-        if not (args.q_star > 0 and math.isfinite(args.q_star)):
-            raise InvariantError(f"--q-star must be positive, got {args.q_star}")
-        for act in ("hard_tanh", "erf"):
-            J.critical_point(act, args.q_star)
-        extra = None
-        if args.activation is not None or args.sigma_w is not None or args.sigma_b is not None:
-            act = J.activation(args.activation or "tanh").name
-            if act == "tanh" or args.sigma_w is not None or args.sigma_b is not None:
-                sw, sb = (args.sigma_w or 1.0, args.sigma_b or 0.0) if act == "tanh" else critical(act, args.q_star)[:2]
-                sw = args.sigma_w if args.sigma_w is not None else sw
-                sb = args.sigma_b if args.sigma_b is not None else sb
-            else:
-                sw, sb = critical(act, args.q_star)[:2]
-            q = J.fixed_point(act, sw, sb)  # validates σ_w, σ_b and that the length map converges
-            extra = (act, sw, sb, q)
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
-        gen = torch.Generator().manual_seed(args.seed)
-        start = time.perf_counter()
-        spectrum_depths = [L for L in (2, 8, 32, 128) if L <= top] or [top]
-        table_depths = [L for L in (2, 8, 32) if L <= top] or [top]
-        networks, inputs = (6, 1) if args.quick else (96, 1)
-        scan_widths, scan_networks = ((25, 50), 40) if args.quick else ((50, 100, 200, 400), 400)
-        scan_widths = tuple(n for n in scan_widths if n < width)
-        res = {"quick": args.quick, "seed": args.seed, "device": device,
-               "config": {"width": width, "spectrum_depths": spectrum_depths, "table_depths": table_depths,
-                          "table_networks": networks, "table_inputs": inputs, "q_star": args.q_star,
-                          "scan_widths": list(scan_widths), "scan_depth": max(table_depths), "scan_networks": scan_networks,
-                          "phi_prime_q": [0.1, 0.5, 1.0, 4.0]}}
-        res["phase_diagram"] = phase_diagram((24, 16) if args.quick else (48, 32))
-        table, spectra, densities, checks, deep = [], {}, {}, [], []
-        for (act, weights), (sw, sb, q, per) in measure_table(width, table_depths, args.q_star, networks, inputs, gen,
-                                                              device).items():
-            table += table_rows(act, weights, width, sw, sb, q, per)
-        for act, weights in progress(SPECTRA, desc="spectra"):
-            q0 = args.q_star if act in ("hard_tanh", "erf") else 1.0
-            sw, sb, q, per = measure(act, weights, width, spectrum_depths, q0, 1, 2, gen, device, keep_spectra=True)
-            spectra[(act, weights)] = {L: per[L]["eigenvalues"] for L in spectrum_depths}
-            for L in spectrum_depths:
-                lam = np.geomspace(1e-12, 1e5, 300 if act == "erf" else 1500)
-                rho = J.spectral_density(act, weights, sw, q, L, lam, eta=1e-12)
-                densities[(act, weights, L)] = (lam, rho)
-                atoms = J.spectral_atoms(act, weights, sw, q, L)
-                _, m1, m2 = J.density_moments(act, weights, sw, q, L)
-                pm, pv = J.predicted_moments(act, weights, sw, q, L)
-                measured = [(float(ev.mean()), float(ev.var())) for ev in spectra[(act, weights)][L]]
-                deep.append({"activation": act, "weights": weights, "L": L, "N": width,
-                             "mean": float(np.mean([m for m, _ in measured])),
-                             "variance": float(np.mean([v for _, v in measured])),
-                             "predicted_mean": pm, "predicted_variance": pv, "draws": len(measured)})
-                checks.append({"activation": act, "weights": weights, "L": L, "mean": m1, "variance": m2 - m1**2,
-                               "predicted_mean": pm, "predicted_variance": pv, "atoms": atoms})
-        if extra is not None:
-            act, sw, sb, q = extra
-            for weights in ("gaussian", "orthogonal"):
-                per = measure_at(act, weights, width, table_depths, sw, sb, q, networks, inputs, gen, device)
-                table += [dict(row, extra=True) for row in table_rows(act, weights, width, sw, sb, q, per)]
-        res["table"] = table
-        res["width_scan"] = width_scan(scan_widths, max(table_depths), scan_networks, gen, device)
-        res["density_checks"] = checks
-        res["spectra_moments"] = deep
-        res["spectra_summary"] = [{"activation": a, "weights": w, "L": L,
-                                   "median_singular_value": float(np.median(np.sqrt(np.concatenate(spectra[(a, w)][L])))),
-                                   "max_singular_value": float(np.sqrt(np.concatenate(spectra[(a, w)][L]).max()))}
-                                  for a, w in SPECTRA for L in spectrum_depths]
-        res["equivariant"] = equivariant_section(8, 16, gen)
-        timings = {"seconds": time.perf_counter() - start, "threads": threads}
-        res["figures"] = figures(out, res, spectra, densities)
-        write_atomic(out / "report.md", report(res, timings))
-        write_atomic(out / "results.json", json.dumps(res, indent=1))
-        write_atomic(out / "timings.json", json.dumps(timings, indent=1))
-    except (InvariantError, OSError) as exc:
-        print(f"jacobian: error: {exc}", file=sys.stderr)
-        return 2
+    width = args.width if args.width is not None else (200 if args.quick else 1000)
+    top = args.depth if args.depth is not None else (32 if args.quick else 128)
+    if width < 2:
+        raise InvariantError(f"--width must be at least 2, got {width}")
+    if top < 1:
+        raise InvariantError(f"--depth must be at least 1, got {top}")
+    if not (args.q_star > 0 and math.isfinite(args.q_star)):
+        raise InvariantError(f"--q-star must be positive, got {args.q_star}")
+    for act in ("hard_tanh", "erf"):
+        J.critical_point(act, args.q_star)
+    extra = None
+    if args.activation is not None or args.sigma_w is not None or args.sigma_b is not None:
+        act = J.activation(args.activation or "tanh").name
+        if act == "tanh" or args.sigma_w is not None or args.sigma_b is not None:
+            sw, sb = (args.sigma_w or 1.0, args.sigma_b or 0.0) if act == "tanh" else critical(act, args.q_star)[:2]
+            sw = args.sigma_w if args.sigma_w is not None else sw
+            sb = args.sigma_b if args.sigma_b is not None else sb
+        else:
+            sw, sb = critical(act, args.q_star)[:2]
+        q = J.fixed_point(act, sw, sb)  # validates σ_w, σ_b and that the length map converges
+        extra = (act, sw, sb, q)
+    device, out, threads = start_run(args)
+    gen = torch.Generator().manual_seed(args.seed)
+    start = time.perf_counter()
+    spectrum_depths = [L for L in (2, 8, 32, 128) if L <= top] or [top]
+    table_depths = [L for L in (2, 8, 32) if L <= top] or [top]
+    networks, inputs = (6, 1) if args.quick else (96, 1)
+    scan_widths, scan_networks = ((25, 50), 40) if args.quick else ((50, 100, 200, 400), 400)
+    scan_widths = tuple(n for n in scan_widths if n < width)
+    res = {"quick": args.quick, "seed": args.seed, "device": device,
+           "config": {"width": width, "spectrum_depths": spectrum_depths, "table_depths": table_depths,
+                      "table_networks": networks, "table_inputs": inputs, "q_star": args.q_star,
+                      "scan_widths": list(scan_widths), "scan_depth": max(table_depths), "scan_networks": scan_networks,
+                      "phi_prime_q": [0.1, 0.5, 1.0, 4.0]}}
+    res["phase_diagram"] = phase_diagram((24, 16) if args.quick else (48, 32))
+    table, spectra, densities, checks, deep = [], {}, {}, [], []
+    for (act, weights), (sw, sb, q, per) in measure_table(width, table_depths, args.q_star, networks, inputs, gen,
+                                                          device).items():
+        table += table_rows(act, weights, width, sw, sb, q, per)
+    for act, weights in progress(SPECTRA, desc="spectra"):
+        q0 = args.q_star if act in ("hard_tanh", "erf") else 1.0
+        sw, sb, q, per = measure(act, weights, width, spectrum_depths, q0, 1, 2, gen, device, keep_spectra=True)
+        spectra[(act, weights)] = {L: per[L]["eigenvalues"] for L in spectrum_depths}
+        for L in spectrum_depths:
+            lam = np.geomspace(1e-12, 1e5, 300 if act == "erf" else 1500)
+            rho = J.spectral_density(act, weights, sw, q, L, lam, eta=1e-12)
+            densities[(act, weights, L)] = (lam, rho)
+            atoms = J.spectral_atoms(act, weights, sw, q, L)
+            _, m1, m2 = J.density_moments(act, weights, sw, q, L)
+            pm, pv = J.predicted_moments(act, weights, sw, q, L)
+            measured = [(float(ev.mean()), float(ev.var())) for ev in spectra[(act, weights)][L]]
+            deep.append({"activation": act, "weights": weights, "L": L, "N": width,
+                         "mean": float(np.mean([m for m, _ in measured])),
+                         "variance": float(np.mean([v for _, v in measured])),
+                         "predicted_mean": pm, "predicted_variance": pv, "draws": len(measured)})
+            checks.append({"activation": act, "weights": weights, "L": L, "mean": m1, "variance": m2 - m1**2,
+                           "predicted_mean": pm, "predicted_variance": pv, "atoms": atoms})
+    if extra is not None:
+        act, sw, sb, q = extra
+        for weights in ("gaussian", "orthogonal"):
+            per = measure_at(act, weights, width, table_depths, sw, sb, q, networks, inputs, gen, device)
+            table += [dict(row, extra=True) for row in table_rows(act, weights, width, sw, sb, q, per)]
+    res["table"] = table
+    res["width_scan"] = width_scan(scan_widths, max(table_depths), scan_networks, gen, device)
+    res["density_checks"] = checks
+    res["spectra_moments"] = deep
+    res["spectra_summary"] = [{"activation": a, "weights": w, "L": L,
+                               "median_singular_value": float(np.median(np.sqrt(np.concatenate(spectra[(a, w)][L])))),
+                               "max_singular_value": float(np.sqrt(np.concatenate(spectra[(a, w)][L]).max()))}
+                              for a, w in SPECTRA for L in spectrum_depths]
+    res["equivariant"] = equivariant_section(8, 16, gen)
+    timings = {"seconds": time.perf_counter() - start, "threads": threads}
+    res["figures"] = figures(out, res, spectra, densities)
+    write_atomic(out / "report.md", report(res, timings))
+    write_atomic(out / "results.json", json.dumps(res, indent=1))
+    write_atomic(out / "timings.json", json.dumps(timings, indent=1))
     print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and {len(res['figures'])} figures "
           f"in {timings['seconds']:.0f} s")
     return 0

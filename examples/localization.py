@@ -23,7 +23,6 @@ import os
 # On a busy machine spinning threads made two-thread runs up to 60x slower than one thread.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse
 import json
 import math
 import sys
@@ -35,8 +34,14 @@ import torch
 import invariant.notes.localization as L
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, prepare_directory, progress, resolve_device,
-                                     plural, save_figure)
+from invariant.notes.runtime import (
+    experiment_main,
+    experiment_parser,
+    plural,
+    progress,
+    save_figure,
+    start_run,
+)
 
 
 def train(n, xi0, xi1, g, model, steps, lr, batch, gen, device):
@@ -215,53 +220,45 @@ def report(res, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer gains, seeds and steps (under 2 minutes on CPU)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device for training")
+    parser = experiment_parser("localization", __doc__, "fewer gains, seeds and steps (under 2 minutes on CPU)")
     parser.add_argument("--n", type=int, default=40, help="input dimension")
     parser.add_argument("--xi0", type=float, default=1.0, help="correlation length of the label-0 class")
     parser.add_argument("--xi1", type=float, default=3.0, help="correlation length of the label-1 class")
     parser.add_argument("--lr", type=float, default=0.05, help="SGD step size")
-    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", required=True, help="output directory")
-    args = parser.parse_args(argv)
-    try:
-        threads = configure_threads(args.threads)
-        if args.n < 2:
-            raise InvariantError(f"--n must be at least 2, got {args.n}")
-        if not (args.xi0 > 0 and args.xi1 > 0):
-            raise InvariantError(f"ξ must be positive, got xi0 = {args.xi0}, xi1 = {args.xi1}")
-        if not args.lr > 0:
-            raise InvariantError(f"--lr must be positive, got {args.lr}")
-        device = resolve_device(args.device)
-        out = prepare_directory(args.out)
-        gains = [0.01, 0.3, 1.0, 3.0, 10.0, 100.0] if args.quick else [0.01, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0]
-        seeds = [0] if args.quick else [0, 1, 2]
-        steps, batch = (2000, 256) if args.quick else (8000, 256)
-        gen = torch.Generator().manual_seed(args.seed)
-        torch.manual_seed(args.seed)
-        start = time.perf_counter()
-        runs, fields = [], {}
-        jobs = [(g, model, s) for s in seeds for g in gains for model in ("erf", "gaussian_matched")]
-        for g, model, s in progress(jobs, desc="SGD runs"):
-            run_gen = torch.Generator().manual_seed(args.seed * 1000 + s)
-            w = train(args.n, args.xi0, args.xi1, g, model, steps, args.lr, batch, run_gen, device)
-            runs.append({"g": g, "xi0": args.xi0, "xi1": args.xi1, "n": args.n, "model": model, "seed": s,
-                         "ipr": L.ipr(w), "excess_kurtosis": L.excess_kurtosis(g) if model == "erf" else 0.0})
-            if s == seeds[0]:
-                fields[(model, g)] = w
-        results = {"quick": args.quick, "seed": args.seed, "device": device,
-                   "config": {"n": args.n, "xi0": args.xi0, "xi1": args.xi1, "lr": args.lr, "steps": steps, "batch": batch},
-                   "runs": runs, "properties": properties(gen), "bumps": bumps(gen)}
-        timings = {"seconds": time.perf_counter() - start, "threads": threads}
-        figures(out, runs, fields, args.n)
-        write_atomic(out / "report.md", report(results, timings))
-        write_atomic(out / "results.json", json.dumps(results, indent=2))
-        write_atomic(out / "timings.json", json.dumps(timings, indent=2))
-    except (InvariantError, OSError) as exc:
-        print(f"localization: error: {exc}", file=sys.stderr)
-        return 2
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
+    if args.n < 2:
+        raise InvariantError(f"--n must be at least 2, got {args.n}")
+    if not (args.xi0 > 0 and args.xi1 > 0):
+        raise InvariantError(f"ξ must be positive, got xi0 = {args.xi0}, xi1 = {args.xi1}")
+    if not args.lr > 0:
+        raise InvariantError(f"--lr must be positive, got {args.lr}")
+    device, out, threads = start_run(args)
+    gains = [0.01, 0.3, 1.0, 3.0, 10.0, 100.0] if args.quick else [0.01, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0]
+    seeds = [0] if args.quick else [0, 1, 2]
+    steps, batch = (2000, 256) if args.quick else (8000, 256)
+    gen = torch.Generator().manual_seed(args.seed)
+    torch.manual_seed(args.seed)
+    start = time.perf_counter()
+    runs, fields = [], {}
+    jobs = [(g, model, s) for s in seeds for g in gains for model in ("erf", "gaussian_matched")]
+    for g, model, s in progress(jobs, desc="SGD runs"):
+        run_gen = torch.Generator().manual_seed(args.seed * 1000 + s)
+        w = train(args.n, args.xi0, args.xi1, g, model, steps, args.lr, batch, run_gen, device)
+        runs.append({"g": g, "xi0": args.xi0, "xi1": args.xi1, "n": args.n, "model": model, "seed": s,
+                     "ipr": L.ipr(w), "excess_kurtosis": L.excess_kurtosis(g) if model == "erf" else 0.0})
+        if s == seeds[0]:
+            fields[(model, g)] = w
+    results = {"quick": args.quick, "seed": args.seed, "device": device,
+               "config": {"n": args.n, "xi0": args.xi0, "xi1": args.xi1, "lr": args.lr, "steps": steps, "batch": batch},
+               "runs": runs, "properties": properties(gen), "bumps": bumps(gen)}
+    timings = {"seconds": time.perf_counter() - start, "threads": threads}
+    figures(out, runs, fields, args.n)
+    write_atomic(out / "report.md", report(results, timings))
+    write_atomic(out / "results.json", json.dumps(results, indent=2))
+    write_atomic(out / "timings.json", json.dumps(timings, indent=2))
     print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 2 figures "
           f"in {timings['seconds']:.0f} s")
     return 0

@@ -37,7 +37,6 @@ import os
 # On a busy machine spinning threads made two-thread runs up to 60x slower than one thread.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse
 import hashlib
 import json
 import math
@@ -52,8 +51,8 @@ import torch
 import invariant.notes.parity as P
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (THREADS_HELP, configure_threads, load_run, prepare_directory, progress, resolve_device,
-                                     plural, save_figure)
+from invariant.notes.runtime import (Check, Nullable, OneOf, experiment_main, experiment_parser, load_run, plural,
+                                     progress, save_figure, start_run)
 
 RANDOM_STEP = 0.01  # step size for random initializations (a common SGD default, not tuned)
 
@@ -274,7 +273,7 @@ def agreement(figure: str, rows: list[dict]) -> str:
         for r in rows:
             pairs.setdefault((r["n"], r["target"]), {})[r["hidden"]] = r["final_true_error"]
         ok = (all(r["final_train_error"] == 0 for r in rows)
-              and all(abs(p["frozen"] - p["trained"]) <= SLACK for p in pairs.values() if len(p) == 2))
+              and all(abs(p["frozen"] - p["trained"]) <= SLACK for p in pairs.values() if {"frozen", "trained"} <= set(p)))
     elif figure == "fig3":
         by_h = sorted(rows, key=lambda r: r["step_size"])
         def fixed(r):
@@ -393,30 +392,46 @@ def report(res, timings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def curves_cover_the_seeds(run: dict) -> bool:
+    """Every curve point has one train and one true error per seed of the run."""
+    return all(len(p[key]) == len(run["seeds"]) for p in run["curve"] for key in ("train_error_seeds", "true_error_seeds"))
+
+
+# What --replot reads from results.json (load_run checks it; the script writes more).
+RUN = Check({
+    "name": Check(str, lambda name: ": " in name, 'a name "figure: configuration"'), "figure": OneOf(tuple(CLAIMS)),
+    "n": Check(int, lambda n: n >= 1, "a positive integer"), "target": str, "init": str, "sample_size": int,
+    "step_size": float, "beta": float, "hidden": OneOf(("frozen", "trained", "tied")), "noise": str,
+    "seeds": Check([int], bool, "a non-empty list of seeds"), "fixed_point_epoch_seeds": [Nullable(int)],
+    **{key: float for key in ("final_train_error", "final_true_error", "final_train_error_std", "final_true_error_std")},
+    **{key: [float] for key in ("final_train_error_seeds", "final_true_error_seeds", "unseen_mass_seeds",
+                                "unseen_test_share_seeds")},
+    "curve": Check([{"epoch": float, "train_error_seeds": [float], "true_error_seeds": [float]}], bool,
+                   "a non-empty list of points"),
+}, curves_cover_the_seeds, "a run whose curve points have one error per seed")
+RESULTS = {"runs": Check([RUN], bool, "a non-empty list of runs"), "run": OneOf(("full", "quick", "custom")),
+           "seed": int, "device": str, "backend": str,
+           "config": {"seeds": int, "max_steps": int, "min_epochs": int, "test_size": int}, "figures": [str]}
+TIMINGS = {"seconds": float, "threads": Nullable(int)}
+
+
 def replot(directory: Path) -> int:
     """--replot: the figures and report.md of the run in ``directory`` drawn again from its JSON files."""
-    try:
-        res, timings = load_run(directory)
-        names = figures(directory, res["runs"])
-        if names != res["figures"]:
-            raise InvariantError(f"redrew {', '.join(names)} but {directory / 'results.json'} lists "
-                                 f"{', '.join(res['figures'])}")
-        write_atomic(directory / "report.md", report(res, timings))
-    except KeyError as exc:
-        print(f"parity: error: {directory} does not hold a parity.py run: no key {exc} in its JSON", file=sys.stderr)
-        return 2
-    except (InvariantError, OSError) as exc:
-        print(f"parity: error: {exc}", file=sys.stderr)
-        return 2
+    res, timings = load_run(directory, "parity.py", RESULTS, TIMINGS)
+    names = figures(directory, res["runs"])
+    if names != res["figures"]:
+        raise InvariantError(f"redrew {', '.join(names)} but {directory / 'results.json'} lists "
+                             f"{', '.join(res['figures'])}")
+    write_atomic(directory / "report.md", report(res, timings))
     print(f"redrew {directory / 'report.md'} and {plural(len(names), 'figure')} from {directory / 'results.json'}")
     return 0
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="n = 8 and 10 instead of 20 and 30, 2 seeds (under 3 minutes)")
-    parser.add_argument("--seed", type=int, default=0, help="master random seed (default: %(default)s)")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="device (default: %(default)s)")
+    parser = experiment_parser("parity", __doc__, "n = 8 and 10 instead of 20 and 30, 2 seeds (under 3 minutes)",
+                               replot="redraw the figures and report.md of an existing run from DIR/results.json and "
+                                      "DIR/timings.json, without training; results.json is left as it is and the run "
+                                      "options are ignored", seed_help="master random seed")
     parser.add_argument("--backend", default="auto", choices=["auto", "cpp", "torch"],
                         help="SGD loop: C++ (CPU) or torch (any device) (default: %(default)s)")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per configuration (default: 3, quick 2)")
@@ -431,69 +446,58 @@ def main(argv=None) -> int:
     parser.add_argument("--sample-size", type=int, default=None, help="custom run: sample size (default: 10n)")
     parser.add_argument("--step-size", type=float, default=None,
                         help=f"custom run: SGD step h (default: n^-6 symmetric, {RANDOM_STEP} random)")
-    parser.add_argument("--threads", type=int, default=None, help=THREADS_HELP)
-    parser.add_argument("--out", default=None, help="output directory (required unless --replot)")
-    parser.add_argument("--replot", metavar="DIR", default=None,
-                        help="redraw the figures and report.md of an existing run from DIR/results.json and "
-                             "DIR/timings.json, without training; results.json is left as it is and the run options "
-                             "are ignored")
-    args = parser.parse_args(argv)
-    if (args.out is None) == (args.replot is None):
-        parser.error("give either --out DIR (a new run) or --replot DIR (redraw an existing run)")
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
     if args.replot is not None:
         return replot(Path(args.replot))
-    try:
-        threads = configure_threads(args.threads)
-        custom = any(v is not None for v in (args.n, args.target, args.init, args.sample_size, args.step_size))
-        if custom:
-            n = 12 if args.n is None else args.n
-            if n < 1:
-                raise InvariantError(f"--n must be at least 1, got {n}")
-            target, init = args.target or "parity", args.init or "symmetric"
-            if target not in P.TARGETS:
-                raise InvariantError(f"unknown target {target!r}; choose one of {', '.join(P.TARGETS)}")
-            if init not in P.INITS:
-                raise InvariantError(f"unknown init {init!r}; choose one of {', '.join(P.INITS)}")
-            m = 10 * n if args.sample_size is None else args.sample_size
-            if m < 1:
-                raise InvariantError(f"--sample-size must be at least 1, got {m}")
-            if args.step_size is not None and not (args.step_size > 0 and math.isfinite(args.step_size)):
-                raise InvariantError(f"--step-size must be positive, got {args.step_size}")
-            configs = [config("custom", n, target, init, m, h=args.step_size, hidden=hd) for hd in ("frozen", "trained")]
-        else:
-            configs = plan(args.quick)
-        seeds = list(range(args.seeds if args.seeds is not None else (2 if args.quick else 3)))
-        max_steps = args.max_steps if args.max_steps is not None else (200_000 if args.quick else 20_000_000)
-        min_epochs = args.min_epochs if args.min_epochs is not None else (0 if args.quick or custom else 400_000)
-        if not seeds or max_steps < 1 or min_epochs < 0:
-            raise InvariantError("--seeds and --max-steps must be at least 1, --min-epochs at least 0")
-        device = resolve_device(args.device)
-        backend = P.choose_backend(torch.device(device), args.backend)
-        out = prepare_directory(args.out)
-        test_size = 10_000
-        start = time.perf_counter()
-        groups: dict[tuple, list[Config]] = {}
-        for c in configs:
-            groups.setdefault((c.n, c.sample_size, c.hidden == "tied"), []).append(c)
-        total = sum(len(g) * len(seeds) * budget(key[1], max_steps, min_epochs) for key, g in groups.items())
-        runs = []
-        with progress(total=total, desc="epochs (runs x epochs)") as bar:
-            for key in sorted(groups):
-                runs += simulate(groups[key], seeds, args.seed, device, budget(key[1], max_steps, min_epochs), test_size,
-                                 backend, bar)
-        order = {c.name: i for i, c in enumerate(configs)}
-        runs.sort(key=lambda r: order[r["name"]])
-        results = {"run": "custom" if custom else ("quick" if args.quick else "full"), "quick": args.quick, "seed": args.seed, "device": device, "backend": backend,
-                   "config": {"seeds": len(seeds), "max_steps": max_steps, "min_epochs": min_epochs, "test_size": test_size,
-                              "random_step_size": RANDOM_STEP}, "runs": runs}
-        timings = {"seconds": time.perf_counter() - start, "threads": threads}
-        results["figures"] = figures(out, runs)
-        write_atomic(out / "report.md", report(results, timings))
-        write_atomic(out / "results.json", json.dumps(results, indent=1))
-        write_atomic(out / "timings.json", json.dumps(timings, indent=1))
-    except (InvariantError, OSError) as exc:
-        print(f"parity: error: {exc}", file=sys.stderr)
-        return 2
+    custom = any(v is not None for v in (args.n, args.target, args.init, args.sample_size, args.step_size))
+    if custom:
+        n = 12 if args.n is None else args.n
+        if n < 1:
+            raise InvariantError(f"--n must be at least 1, got {n}")
+        target, init = args.target or "parity", args.init or "symmetric"
+        if target not in P.TARGETS:
+            raise InvariantError(f"unknown target {target!r}; choose one of {', '.join(P.TARGETS)}")
+        if init not in P.INITS:
+            raise InvariantError(f"unknown init {init!r}; choose one of {', '.join(P.INITS)}")
+        m = 10 * n if args.sample_size is None else args.sample_size
+        if m < 1:
+            raise InvariantError(f"--sample-size must be at least 1, got {m}")
+        if args.step_size is not None and not (args.step_size > 0 and math.isfinite(args.step_size)):
+            raise InvariantError(f"--step-size must be positive, got {args.step_size}")
+        configs = [config("custom", n, target, init, m, h=args.step_size, hidden=hd) for hd in ("frozen", "trained")]
+    else:
+        configs = plan(args.quick)
+    seeds = list(range(args.seeds if args.seeds is not None else (2 if args.quick else 3)))
+    max_steps = args.max_steps if args.max_steps is not None else (200_000 if args.quick else 20_000_000)
+    min_epochs = args.min_epochs if args.min_epochs is not None else (0 if args.quick or custom else 400_000)
+    if not seeds or max_steps < 1 or min_epochs < 0:
+        raise InvariantError("--seeds and --max-steps must be at least 1, --min-epochs at least 0")
+    device, out, threads = start_run(args)
+    backend = P.choose_backend(torch.device(device), args.backend)
+    test_size = 10_000
+    start = time.perf_counter()
+    groups: dict[tuple, list[Config]] = {}
+    for c in configs:
+        groups.setdefault((c.n, c.sample_size, c.hidden == "tied"), []).append(c)
+    total = sum(len(g) * len(seeds) * budget(key[1], max_steps, min_epochs) for key, g in groups.items())
+    runs = []
+    with progress(total=total, desc="epochs (runs x epochs)") as bar:
+        for key in sorted(groups):
+            runs += simulate(groups[key], seeds, args.seed, device, budget(key[1], max_steps, min_epochs), test_size,
+                             backend, bar)
+    order = {c.name: i for i, c in enumerate(configs)}
+    runs.sort(key=lambda r: order[r["name"]])
+    results = {"run": "custom" if custom else ("quick" if args.quick else "full"), "quick": args.quick, "seed": args.seed, "device": device, "backend": backend,
+               "config": {"seeds": len(seeds), "max_steps": max_steps, "min_epochs": min_epochs, "test_size": test_size,
+                          "random_step_size": RANDOM_STEP}, "runs": runs}
+    timings = {"seconds": time.perf_counter() - start, "threads": threads}
+    results["figures"] = figures(out, runs)
+    write_atomic(out / "report.md", report(results, timings))
+    write_atomic(out / "results.json", json.dumps(results, indent=1))
+    write_atomic(out / "timings.json", json.dumps(timings, indent=1))
     print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and "
           f"{plural(len(results['figures']), 'figure')} in {timings['seconds']:.0f} s")
     return 0

@@ -49,10 +49,10 @@ from torch import nn
 
 from codegen.nets import TensorNet
 from codegen.render import compile_module
-from invariant import InvariantError, LayerSpec
+from invariant import LayerSpec
 from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
-from invariant.notes.runtime import experiment_parser, start_run
+from invariant.notes.runtime import experiment_main, experiment_parser, start_run
 from invariant.testing import equivariance_error
 
 TASKS = {"sum": 1, "mode": 10}
@@ -293,52 +293,51 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = experiment_parser(__doc__, "fewer sets, epochs and seeds (under 2 minutes on CPU)")
-    args = parser.parse_args(argv)
-    try:
-        device, out, threads = start_run(args)
-        config = ({"train_sets": 600, "test_sets": 300, "epochs": 4, "batch": 32, "lr": 3e-3, "seeds": 2}
-                  if args.quick else
-                  {"train_sets": 2000, "test_sets": 1000, "epochs": 12, "batch": 32, "lr": 3e-3, "seeds": 3})
-        train_pool, test_pool = digits(args.seed)
-        results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
-                   "seeds": list(range(config["seeds"]))}
-        timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
-        start = time.perf_counter()
-        for task, outputs in TASKS.items():
-            rng = np.random.default_rng(args.seed * 7919 + len(task))
-            data = make_sets(train_pool, config["train_sets"], TRAIN_SIZES, task, rng)
-            tests = {"in_range": make_sets(test_pool, config["test_sets"], TRAIN_SIZES, task, rng),
-                     "larger": make_sets(test_pool, config["test_sets"], LARGER_SIZES, task, rng)}
-            rows, secs = {}, {}
-            for name in MODELS:
-                row = {"in_range": [], "larger": [], "train_loss": [], "invariance_error": []}
-                per_epoch = []
-                for s in results["seeds"]:
-                    torch.manual_seed(args.seed * 1000 + s)
-                    model = MODELS[name](outputs).to(device)
-                    gen = torch.Generator().manual_seed(args.seed * 1000 + s)
-                    losses, seconds = train(model, data, task, config["epochs"], config["batch"], config["lr"], device, gen)
-                    row["train_loss"].append(losses)
-                    per_epoch += seconds
-                    for split, test in tests.items():
-                        row[split].append(evaluate(model, test, task, device))
-                    row["invariance_error"].append(invariance_error(model, test_pool, outputs, 7, args.seed + s))
-                    row["parameters"] = count_parameters(model)
-                for split in ("in_range", "larger"):
-                    row[f"{split}_mean"], row[f"{split}_std"] = float(np.mean(row[split])), float(np.std(row[split]))
-                rows[name], secs[name] = row, float(np.mean(per_epoch))
-            results["tasks"][task] = rows
-            timings["seconds_per_epoch"][task] = secs
-        results["depth"] = depth_profile(seeds=8 if args.quick else 20)
-        timings["seconds"] = time.perf_counter() - start
-        write_atomic(str(out / "results.json"), json.dumps(results, indent=1, allow_nan=False) + "\n")
-        write_atomic(str(out / "timings.json"), json.dumps(timings, indent=1) + "\n")
-        figures(results, out)
-        write_atomic(str(out / "report.md"), report(results, timings))
-    except InvariantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    parser = experiment_parser("sets", __doc__, "fewer sets, epochs and seeds (under 2 minutes on CPU)")
+    return experiment_main(parser, run, argv)
+
+
+def run(args) -> int:
+    device, out, threads = start_run(args)
+    config = ({"train_sets": 600, "test_sets": 300, "epochs": 4, "batch": 32, "lr": 3e-3, "seeds": 2}
+              if args.quick else
+              {"train_sets": 2000, "test_sets": 1000, "epochs": 12, "batch": 32, "lr": 3e-3, "seeds": 3})
+    train_pool, test_pool = digits(args.seed)
+    results = {"quick": args.quick, "seed": args.seed, "config": config, "tasks": {},
+               "seeds": list(range(config["seeds"]))}
+    timings = {"seconds_per_epoch": {}, "threads": threads, "device": device}
+    start = time.perf_counter()
+    for task, outputs in TASKS.items():
+        rng = np.random.default_rng(args.seed * 7919 + len(task))
+        data = make_sets(train_pool, config["train_sets"], TRAIN_SIZES, task, rng)
+        tests = {"in_range": make_sets(test_pool, config["test_sets"], TRAIN_SIZES, task, rng),
+                 "larger": make_sets(test_pool, config["test_sets"], LARGER_SIZES, task, rng)}
+        rows, secs = {}, {}
+        for name in MODELS:
+            row = {"in_range": [], "larger": [], "train_loss": [], "invariance_error": []}
+            per_epoch = []
+            for s in results["seeds"]:
+                torch.manual_seed(args.seed * 1000 + s)
+                model = MODELS[name](outputs).to(device)
+                gen = torch.Generator().manual_seed(args.seed * 1000 + s)
+                losses, seconds = train(model, data, task, config["epochs"], config["batch"], config["lr"], device, gen)
+                row["train_loss"].append(losses)
+                per_epoch += seconds
+                for split, test in tests.items():
+                    row[split].append(evaluate(model, test, task, device))
+                row["invariance_error"].append(invariance_error(model, test_pool, outputs, 7, args.seed + s))
+                row["parameters"] = count_parameters(model)
+            for split in ("in_range", "larger"):
+                row[f"{split}_mean"], row[f"{split}_std"] = float(np.mean(row[split])), float(np.std(row[split]))
+            rows[name], secs[name] = row, float(np.mean(per_epoch))
+        results["tasks"][task] = rows
+        timings["seconds_per_epoch"][task] = secs
+    results["depth"] = depth_profile(seeds=8 if args.quick else 20)
+    timings["seconds"] = time.perf_counter() - start
+    write_atomic(str(out / "results.json"), json.dumps(results, indent=1, allow_nan=False) + "\n")
+    write_atomic(str(out / "timings.json"), json.dumps(timings, indent=1) + "\n")
+    figures(results, out)
+    write_atomic(str(out / "report.md"), report(results, timings))
     print(report(results, timings))
     return 0
 

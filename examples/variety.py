@@ -39,10 +39,10 @@ from invariant.errors import InvariantError
 from invariant.files import write_atomic
 from invariant.networks import VarietySpec, variety
 from invariant.networks.action import network_action
-from invariant.networks.components import analyse_point, pull_onto
 from invariant.networks.equations import NumericEquations
+from invariant.networks.sampling import analyse_point, pull_onto
 from invariant.networks.training import VarietyNetwork, VarietyOptimizer, equivariance_error
-from invariant.notes.runtime import experiment_parser, progress, save_figure, start_run
+from invariant.notes.runtime import experiment_main, experiment_parser, progress, save_figure, start_run
 
 WIDTHS = (3, 2, 1)
 PERMS = list(itertools.permutations(range(3)))
@@ -242,78 +242,77 @@ def report(results, timings) -> str:
 
 
 def main(argv=None) -> int:
-    parser = experiment_parser(__doc__, "fewer steps (under 2 minutes on CPU)")
-    args = parser.parse_args(argv)
-    try:
-        device, out, threads = start_run(args)
-        steps = 1500 if args.quick else 6000
-        ntrain, ntest = 256, 2048
-        start = time.perf_counter()
-        spec = VarietySpec.build(widths=WIDTHS, output="trivial")
-        action = network_action(spec)
-        from invariant.networks.cas import singular_binary
+    parser = experiment_parser("variety", __doc__, "fewer steps (under 2 minutes on CPU)")
+    return experiment_main(parser, run, argv)
 
-        # The exact path (Singular, when installed) also finds components no sampled point lies on.
-        rep = variety(spec, starts=8 if args.quick else 24, seed=args.seed, exact=singular_binary() is not None, budget=30)
-        nondeg = [c for c in rep.components if c.kind != "degenerate"]
-        if not nondeg:
-            raise InvariantError("no non-degenerate component found")
-        start_comp = max(nondeg, key=lambda c: (c.dimension, c.function_dim))
-        largest_start, largest_info = generic_start(spec, action, start_comp, args.seed)
-        gen = torch.Generator().manual_seed(args.seed)
-        data = (torch.randn(ntrain, 3, generator=gen, dtype=torch.float64),
-                torch.randn(ntest, 3, generator=gen, dtype=torch.float64))
-        coeffs = torch.randn(5, generator=gen, dtype=torch.float64).tolist()
-        target_start, target_start_info = None, None
-        targets = {"random_invariant_quartic": (lambda X, c=coeffs: invariant_quartic(X, c), None, None)}
-        # A function of V that the layerwise network cannot fit: try each non-degenerate component's point.
-        for i, comp in enumerate(nondeg):
-            # The target: the function of a generic point of the component far from its example point.
-            w, target_info = generic_start(spec, action, comp, args.seed + 2, scales=(0.8, 0.5, 0.3))
-            fn = (lambda X, w=w: torch.as_tensor(VarietyNetwork(spec, w).eqs.net.forward(w, X.numpy())))
-            resid = layerwise_fit_residual(fn, args.seed, starts=3 if args.quick else 6, steps=300 if args.quick else 800)
-            if resid > 1e-3:
-                targets["beyond_layerwise"] = (fn, resid, f"dim {comp.dimension} {comp.kind} χ={comp.latent_character}")
-                target_start, target_start_info = generic_start(spec, action, comp, args.seed + 1)
-                target_start_info["target_point"] = target_info
-                break
-        results = {
-            "quick": args.quick, "seed": args.seed, "device": device,
-            "config": {"widths": list(WIDTHS), "steps": steps, "train": ntrain, "test": ntest, "lr": 1e-2},
-            "variety": {
-                "num_weights": rep.num_weights, "numerical_dim": rep.numerical_dim, "exact_dim": rep.exact.dimension,
-                "components": [{"dimension": c.dimension, "kind": c.kind, "latent_character": c.latent_character,
-                                "function_dim": c.function_dim} for c in rep.components],
-                "start_dimension": start_comp.dimension,
-                "largest_component_start": largest_info,
-                "target_component_start": target_start_info,
-                "function_dim": {"variety": rep.variety_function_dim, "layerwise_network": rep.layerwise_dim,
-                                 "all_equivariant": rep.all_equivariant},
-            },
-            "targets": {},
-        }
-        timings = {"threads": threads, "arms": {}}
-        jobs = [(name, arm) for name in targets for arm in ("layerwise", "variety", "unconstrained")]
-        if "beyond_layerwise" in targets:
-            jobs.append(("beyond_layerwise", "variety_target_component"))
-        for name, arm in progress(jobs, desc="arms"):
-            fn, resid, comp_label = targets[name]
-            t0 = time.perf_counter()
-            w_start = largest_start if arm == "variety" else target_start
-            r = train_arm(arm, fn, data, w_start, steps, 1e-2, args.seed, device, action, spec)
-            timings["arms"].setdefault(name, {})[arm] = time.perf_counter() - t0
-            entry = results["targets"].setdefault(name, {"arms": {}})
-            if resid is not None:
-                entry["layerwise_fit_residual"], entry["component"] = resid, comp_label
-            entry["arms"][arm] = r
-        timings["seconds"] = time.perf_counter() - start
-        figures(out, results)
-        write_atomic(out / "report.md", report(results, timings))
-        write_atomic(out / "results.json", json.dumps(results, indent=2))
-        write_atomic(out / "timings.json", json.dumps(timings, indent=2))
-    except (InvariantError, OSError) as exc:
-        print(f"variety: error: {exc}", file=sys.stderr)
-        return 2
+
+def run(args) -> int:
+    device, out, threads = start_run(args)
+    steps = 1500 if args.quick else 6000
+    ntrain, ntest = 256, 2048
+    start = time.perf_counter()
+    spec = VarietySpec.build(widths=WIDTHS, output="trivial")
+    action = network_action(spec)
+    from invariant.networks.cas import singular_binary
+
+    # The exact path (Singular, when installed) also finds components no sampled point lies on.
+    rep = variety(spec, starts=8 if args.quick else 24, seed=args.seed, exact=singular_binary() is not None, budget=30)
+    nondeg = [c for c in rep.components if c.kind != "degenerate"]
+    if not nondeg:
+        raise InvariantError("no non-degenerate component found")
+    start_comp = max(nondeg, key=lambda c: (c.dimension, c.function_dim))
+    largest_start, largest_info = generic_start(spec, action, start_comp, args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    data = (torch.randn(ntrain, 3, generator=gen, dtype=torch.float64),
+            torch.randn(ntest, 3, generator=gen, dtype=torch.float64))
+    coeffs = torch.randn(5, generator=gen, dtype=torch.float64).tolist()
+    target_start, target_start_info = None, None
+    targets = {"random_invariant_quartic": (lambda X, c=coeffs: invariant_quartic(X, c), None, None)}
+    # A function of V that the layerwise network cannot fit: try each non-degenerate component's point.
+    for i, comp in enumerate(nondeg):
+        # The target: the function of a generic point of the component far from its example point.
+        w, target_info = generic_start(spec, action, comp, args.seed + 2, scales=(0.8, 0.5, 0.3))
+        fn = (lambda X, w=w: torch.as_tensor(VarietyNetwork(spec, w).eqs.net.forward(w, X.numpy())))
+        resid = layerwise_fit_residual(fn, args.seed, starts=3 if args.quick else 6, steps=300 if args.quick else 800)
+        if resid > 1e-3:
+            targets["beyond_layerwise"] = (fn, resid, f"dim {comp.dimension} {comp.kind} χ={comp.latent_character}")
+            target_start, target_start_info = generic_start(spec, action, comp, args.seed + 1)
+            target_start_info["target_point"] = target_info
+            break
+    results = {
+        "quick": args.quick, "seed": args.seed, "device": device,
+        "config": {"widths": list(WIDTHS), "steps": steps, "train": ntrain, "test": ntest, "lr": 1e-2},
+        "variety": {
+            "num_weights": rep.num_weights, "numerical_dim": rep.numerical_dim, "exact_dim": rep.exact.dimension,
+            "components": [{"dimension": c.dimension, "kind": c.kind, "latent_character": c.latent_character,
+                            "function_dim": c.function_dim} for c in rep.components],
+            "start_dimension": start_comp.dimension,
+            "largest_component_start": largest_info,
+            "target_component_start": target_start_info,
+            "function_dim": {"variety": rep.variety_function_dim, "layerwise_network": rep.layerwise_dim,
+                             "all_equivariant": rep.all_equivariant},
+        },
+        "targets": {},
+    }
+    timings = {"threads": threads, "arms": {}}
+    jobs = [(name, arm) for name in targets for arm in ("layerwise", "variety", "unconstrained")]
+    if "beyond_layerwise" in targets:
+        jobs.append(("beyond_layerwise", "variety_target_component"))
+    for name, arm in progress(jobs, desc="arms"):
+        fn, resid, comp_label = targets[name]
+        t0 = time.perf_counter()
+        w_start = largest_start if arm == "variety" else target_start
+        r = train_arm(arm, fn, data, w_start, steps, 1e-2, args.seed, device, action, spec)
+        timings["arms"].setdefault(name, {})[arm] = time.perf_counter() - t0
+        entry = results["targets"].setdefault(name, {"arms": {}})
+        if resid is not None:
+            entry["layerwise_fit_residual"], entry["component"] = resid, comp_label
+        entry["arms"][arm] = r
+    timings["seconds"] = time.perf_counter() - start
+    figures(out, results)
+    write_atomic(out / "report.md", report(results, timings))
+    write_atomic(out / "results.json", json.dumps(results, indent=2))
+    write_atomic(out / "timings.json", json.dumps(timings, indent=2))
     print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 2 figures in {timings['seconds']:.0f} s")
     return 0
 

@@ -39,10 +39,15 @@ def test_configure_threads_sets_torch_and_blas_pools():
     assert default.stdout.split() == ["1", "1"]
 
 
-@pytest.mark.parametrize("bad", [0, -3, True, 2.5])
-def test_configure_threads_refuses_non_positive_counts(bad):
+@pytest.mark.parametrize("bad", [0, -3, True, 2.5, "cores + 1", 100000])
+def test_configure_threads_refuses_counts_beyond_one_to_the_cores(bad):
+    """100000 threads failed to start (variety.py crashed after a one-line error); more than the
+    cores only slows a run down."""
+    cores = len(os.sched_getaffinity(0))
+    bad = cores + 1 if bad == "cores + 1" else bad
     before = torch.get_num_threads()
-    with pytest.raises(InvariantError, match="--threads must be a positive integer"):
+    with pytest.raises(InvariantError, match=rf"^--threads must be an integer from 1 to {cores} \(the cores this "
+                                             rf"process may use\), got {bad!r}$"):
         R.configure_threads(bad)
     assert torch.get_num_threads() == before
 
