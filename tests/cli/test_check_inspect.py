@@ -1,18 +1,19 @@
-"""check's inspection on damaged modules, in this process (the same code the checking subprocess runs).
+"""check's inspection on damaged modules, in this process: :func:`codegen.check.inspect_file` runs the
+checker's code and the probe's (what the sandbox runs) with the probe answering here.
 
 Each row: a damaged module, the verdict (``ok``, ``fail``: ran and an error is above
 tolerance, ``error``: could not be imported, constructed or run) and a message fragment.
-The command-line rows in test_cli_table.py run a few of these through the subprocess too.
+The command-line rows in test_cli_table.py run a few of these through the sandbox too.
 """
 
 from __future__ import annotations
 
 import math
 
+import hostile
 import pytest
 
-import hostile
-from codegen.check import inspect_file, verdict
+from codegen.check import inspect_file
 from invariant import InvariantError, LayerSpec
 
 ROWS = [
@@ -34,13 +35,12 @@ ROWS = [
 @pytest.mark.parametrize("kind, expected, fragment", ROWS, ids=[r[0] for r in ROWS])
 def test_inspection(kind, expected, fragment, tmp_path):
     path = str(hostile.write(tmp_path, kind))
-    report = inspect_file(path, trials=3, seed=0, device="cpu")
     if expected == "error":
         with pytest.raises(InvariantError, match="^" + path) as info:
-            verdict(path, report, 3, 1e-10)
+            inspect_file(path, trials=3, seed=0, device="cpu")
         assert fragment in str(info.value) and "\n" not in str(info.value)
         return
-    result = verdict(path, report, 3, 1e-10)
+    result = inspect_file(path, trials=3, seed=0, device="cpu")
     assert result.ok is (expected == "ok"), result.report()
     assert fragment in result.report()
 
@@ -48,7 +48,7 @@ def test_inspection(kind, expected, fragment, tmp_path):
 def test_a_corrupted_pattern_table_fails_every_forward_but_the_power_sums(tmp_path):
     """The issue's case: the default (power-sum) forward never reads TABLE_W, the others do."""
     path = str(hostile.write(tmp_path, "table_w"))
-    result = verdict(path, inspect_file(path, trials=5, seed=1, device="cpu"), 5, 1e-10)
+    result = inspect_file(path, trials=5, seed=1, device="cpu")
     errors = {f.name: f.error for f in result.forwards}
     assert errors["default"] < 1e-10
     assert min(errors[name] for name in ("dense", "explicit", "projected", "weights()")) > 1e-3
@@ -58,21 +58,21 @@ def test_a_corrupted_pattern_table_fails_every_forward_but_the_power_sums(tmp_pa
 def test_identity_generator_pairs_do_not_decide_the_group(tmp_path):
     """GENERATOR_PAIRS set to the identity: the group still comes from the verified spec."""
     path = str(hostile.write(tmp_path, "identity_pairs"))
-    result = verdict(path, inspect_file(path, trials=3, seed=0, device="cpu"), 3, 1e-10)
+    result = inspect_file(path, trials=3, seed=0, device="cpu")
     errors = {f.name: f.error for f in result.forwards}
     assert errors["default"] > 1e-3 and errors["weights()"] < 1e-10
 
 
 def test_nan_is_never_a_small_error(tmp_path):
     path = str(hostile.write(tmp_path, "nan"))
-    result = verdict(path, inspect_file(path, trials=3, seed=0, device="cpu"), 3, 1e-10)
+    result = inspect_file(path, trials=3, seed=0, device="cpu")
     assert math.isnan(result.max_error) and not result.ok
 
 
 TENSOR_SPECS = [
-    dict(layer="linear", n=4, input_order=2, output_order=2, in_channels=2, out_channels=3),
-    dict(layer="quadratic", n=4, input_order=2, output="trivial", outputs=1, out_channels=3),
-    dict(layer="quadratic", n=4, in_channels=2, with_bias=True),
+    {"layer": "linear", "n": 4, "input_order": 2, "output_order": 2, "in_channels": 2, "out_channels": 3},
+    {"layer": "quadratic", "n": 4, "input_order": 2, "output": "trivial", "outputs": 1, "out_channels": 3},
+    {"layer": "quadratic", "n": 4, "in_channels": 2, "with_bias": True},
 ]
 
 
@@ -80,6 +80,6 @@ TENSOR_SPECS = [
 def test_tensor_template_files_are_checked_at_their_n_and_at_n_plus_1(kwargs, tmp_path):
     """Tensor layers (any n, channels last): structured and dense forwards at n and n + 1, group from the spec."""
     path = str(hostile.write_tensor(tmp_path, LayerSpec(**kwargs)))
-    result = verdict(path, inspect_file(path, trials=3, seed=0, device="cpu"), 3, 1e-10)
+    result = inspect_file(path, trials=3, seed=0, device="cpu")
     assert [f.name for f in result.forwards] == ["default", "dense", "default at n=5", "dense at n=5"]
     assert result.ok, result.report()
