@@ -159,7 +159,9 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
             f"{weights_count} weights are too many to emit for this group (limit {MAX_TRIPLES}); the symmetric "
             "group's modules have no such limit: use a smaller n"
         )
-    sol = require_representation(derive(spec, method="pattern" if kind == "power_sums" and method == "auto" else method))
+    sol = require_representation(derive(spec, method=method))
+    if kind == "power_sums" and sol.patterns is None:
+        sol = derive(spec, method="pattern")  # the same classes (the paths are tested against each other), as patterns
     n, m, degree = spec.n, spec.outputs, spec.degree
     w_shape = (m,) + (n,) * degree
     b_shape = (m, n) if spec.with_linear else (0,)
