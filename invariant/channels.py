@@ -66,9 +66,10 @@ MAX_WEIGHTS = 2_000_000
 def module_kind(spec: LayerSpec) -> str:
     """The module ``emit`` writes for ``spec``: ``vector``, ``tensor`` or ``dense``.
 
-    ``tensor``: S_n or A_n, permutation or trivial outputs, triangular, with orders other
-    than 1 → 1 (or 1 → invariant) or with channels; ``dense``: every other spec with orders
-    or channels; ``vector``: the rest (one channel, vector orders).
+    ``tensor``: S_n, or A_n with n ≥ slots + 2 (where its classes are S_n's), permutation or
+    trivial outputs, triangular, with orders other than 1 → 1 (or 1 → invariant) or with
+    channels; ``dense``: every other spec with orders or channels; ``vector``: the rest (one
+    channel, vector orders).
 
     >>> module_kind(LayerSpec(layer="quadratic", n=5)), module_kind(LayerSpec(layer="linear", n=5, in_channels=2))
     ('vector', 'tensor')
@@ -80,7 +81,9 @@ def module_kind(spec: LayerSpec) -> str:
         return "vector"
     if (spec.group in ("symmetric", "alternating") and spec.output in ("permutation", "trivial")
             and spec.param == "triangular"):
-        return "tensor"
+        slots = spec.output_order + spec.degree * spec.input_order
+        if spec.group == "symmetric" or spec.n >= slots + 2:  # A_n below that has more classes than S_n
+            return "tensor"
     return "dense"
 
 

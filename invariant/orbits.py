@@ -111,7 +111,8 @@ def _row_orbits(problem) -> ExplicitTying:
 
     reps: list[tuple[int, int]] = []  # (representative weight index, provisional class id)
     if action.kind != "permutation":
-        pairs = problem.matching_pairs
+        # The trivial group has no generator to match: the identity's images give every weight its own class.
+        pairs = problem.matching_pairs or ((tuple(range(layout.points)), (), 1),)
         comps = signed_orbits([_row_positions(problem, g) for g, _, _ in pairs], [s for _, _, s in pairs])
         for o in range(m):
             base = o * comps.num_classes

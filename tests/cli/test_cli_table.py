@@ -7,11 +7,15 @@ Three ways to run a row:
 - ``measured`` / ``measured-orbit``: the CLI in a subprocess whose CPU time and peak memory
   are read from ``os.wait4``; it must answer (exit 0) within its :data:`BUDGETS` or refuse
   (exit 2, one line naming the limit) within the refusal budget, 1 s and 200 MB (expected
-  code ``None``: either will do);
+  code ``None``: either will do). The budget is CPU time, and so is the cap that stops a
+  runaway child (``RLIMIT_CPU``, :func:`cpu_cap`); the wall clock is only a safety net
+  (:func:`wall_net`) wide enough for a loaded machine;
 - ``no_torch``: the CLI in a subprocess in which ``import torch`` fails.
 
 Exit 2 always means one line on stderr and no traceback; exit 1 only "ran, error above
-tolerance".
+tolerance". No row stops a process on a tight wall clock: ``check`` rows that do not test the
+timeout itself run with ``--timeout`` :data:`WALL_NET` (the default 60 s of wall time is
+too little for a torch import on a two-core machine at load 25).
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from __future__ import annotations
 import json
 import random
 import re
+import signal
 import subprocess
 import sys
 
+import hostile
 import pytest
 
-import hostile
 from invariant.cli import main
 
 #: (CPU seconds, peak MB) for a whole process: interpreter start, imports and the answer. A refusal
@@ -32,6 +37,29 @@ from invariant.cli import main
 #: (every other group) the second (issue 13: quadratic n = 256 in under 10 s and 1 GB).
 BUDGETS = {"measured": (1.0, 200), "measured-orbit": (10.0, 1024)}
 REFUSAL = BUDGETS["measured"]
+#: Wall seconds after which a subprocess that measures nothing is stopped (it hangs by then).
+WALL_NET = 600
+
+
+def cpu_cap(budget: float) -> int:
+    """CPU seconds after which a measured child is stopped (SIGXCPU): it has failed its budget by then.
+
+    >>> cpu_cap(1.0), cpu_cap(10.0)
+    (5, 41)
+    """
+    return int(4 * budget) + 1
+
+
+def wall_net(budget: float) -> float:
+    """Wall seconds after which a measured child is stopped anyway (blocked, not computing).
+
+    Twenty times the CPU budget, at least a minute: a process that keeps within its CPU budget
+    on a machine whose two cores are shared by 25 runnable processes finishes well inside it.
+
+    >>> wall_net(1.0), wall_net(10.0)
+    (60.0, 200.0)
+    """
+    return max(60.0, 20 * budget)
 
 
 def _generators(count: int, n: int, seed: int = 0) -> str:
@@ -135,36 +163,45 @@ def _argv(template, tmp, files):
 
 #: Runs one command and prints its exit code, CPU seconds and peak RSS (KiB) as JSON. A small
 #: process of its own starts the command: a child's ru_maxrss counts what its parent held at
-#: fork time, and this test process holds torch.
-_MEASURE = """import json, os, signal, subprocess, sys, time
-command, kill_after, out, err = json.loads(sys.argv[1])
+#: fork time, and this test process holds torch. The child runs under RLIMIT_CPU (the kernel
+#: stops it with SIGXCPU after ``cpu_cap`` CPU seconds, however loaded the machine); the wall
+#: clock stops it only after ``wall_net`` seconds.
+_MEASURE = """import json, os, resource, signal, subprocess, sys, time
+command, cpu_cap, wall_net, out, err = json.loads(sys.argv[1])
 start = time.monotonic()
+
+
+def limit_cpu():
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_cap, cpu_cap + 5))
+
+
 with open(out, "wb") as o, open(err, "wb") as e:
-    child = subprocess.Popen(command, stdout=o, stderr=e)
+    child = subprocess.Popen(command, stdout=o, stderr=e, preexec_fn=limit_cpu)
 while True:
     pid, status, usage = os.wait4(child.pid, os.WNOHANG)
     if pid:
         break
-    if time.monotonic() - start > kill_after:
+    if time.monotonic() - start > wall_net:
         os.kill(child.pid, signal.SIGKILL)
         _, status, usage = os.wait4(child.pid, 0)
         break
-    time.sleep(0.02)
+    time.sleep(0.05)
 child.returncode = os.waitstatus_to_exitcode(status)
 print(json.dumps([child.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, time.monotonic() - start]))
 """
 
 
-def _measured(argv, cwd, kill_after):
+def _measured(argv, cwd, budget):
     """Run the CLI (or ``python -c``); return (exit code, stdout, stderr, CPU seconds, peak MB, wall seconds).
 
-    The process is killed after ``kill_after`` wall seconds (it has failed by then anyway).
+    The process is stopped after :func:`cpu_cap` CPU seconds (it has failed its CPU ``budget``
+    by then) or, as a safety net only, after :func:`wall_net` wall seconds.
     """
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     command = [sys.executable, *(argv if argv[0] == "-c" else ["-m", "invariant.cli", *argv])]  # "-c": a library call
-    config = json.dumps([command, kill_after, str(out), str(err)])
+    config = json.dumps([command, cpu_cap(budget), wall_net(budget), str(out), str(err)])
     report = subprocess.run([sys.executable, "-c", _MEASURE, config], cwd=cwd, capture_output=True, text=True,
-                            check=True, timeout=kill_after + 60)
+                            check=True, timeout=wall_net(budget) + WALL_NET)
     code, cpu, peak_kib, wall = json.loads(report.stdout)
     return code, out.read_text(errors="replace"), err.read_text(errors="replace"), cpu, peak_kib / 1024, wall
 
@@ -177,17 +214,25 @@ SLOW_ROWS = ({"check-hang", "check-table-w", "check-nan", "check-systemexit3", "
              | {r[0] for r in ROWS if r[1] in BUDGETS}) - FAST_SUBPROCESS_ROWS
 
 
+def _unhurried(argv):
+    """``check`` argv with the wall-clock net :data:`WALL_NET` unless the row sets ``--timeout`` itself."""
+    return argv + ["--timeout", str(WALL_NET)] if argv[:1] == ["check"] and "--timeout" not in argv else argv
+
+
 @pytest.mark.parametrize("name, how, template, code, fragment",
                          [pytest.param(*r, id=r[0], marks=[pytest.mark.slow] if r[0] in SLOW_ROWS else []) for r in ROWS])
 def test_row(name, how, template, code, fragment, tmp_path, files, capsys):
     argv = _argv(template, tmp_path, files)
     before = set(tmp_path.iterdir())
     if how == "main":
-        got = main(argv)
+        got = main(_unhurried(argv))
         out, err = capsys.readouterr()
     elif how in BUDGETS:
-        got, out, err, cpu, peak, wall = _measured(argv, tmp_path, kill_after=max(8.0, 4 * BUDGETS[how][0]))
-        assert got in (0, 2), f"exit {got} after {wall:.1f} s wall, {cpu:.1f} s CPU, {peak:.0f} MB: {err[-300:]}"
+        got, out, err, cpu, peak, wall = _measured(argv, tmp_path, BUDGETS[how][0])
+        stopped = {-signal.SIGXCPU: f" (stopped at the CPU cap of {cpu_cap(BUDGETS[how][0])} s)",
+                   -signal.SIGKILL: f" (stopped by the wall-clock net of {wall_net(BUDGETS[how][0]):.0f} s)"}
+        assert got in (0, 2), (f"exit {got}{stopped.get(got, '')} after {wall:.1f} s wall, {cpu:.1f} s CPU, "
+                               f"{peak:.0f} MB: {err[-300:]}")
         seconds, megabytes = BUDGETS[how] if got == 0 else REFUSAL
         assert cpu <= seconds and peak <= megabytes, (
             f"{cpu:.2f} s CPU (limit {seconds}), {peak:.0f} MB peak (limit {megabytes}), {wall:.1f} s wall; "
@@ -197,14 +242,13 @@ def test_row(name, how, template, code, fragment, tmp_path, files, capsys):
         before |= {tmp_path / "stdout.txt", tmp_path / "stderr.txt"}
     else:
         if how == "no_torch":
-            command = ["-c", "import sys; sys.modules['torch'] = None; from invariant.cli import main; "
-                             f"sys.exit(main({argv!r}))"]
-            stdout = subprocess.PIPE
+            command = ["-c", ("import sys; sys.modules['torch'] = None; from invariant.cli import main; "
+                              f"sys.exit(main({argv!r}))")]
         else:
             command = ["-m", "invariant.cli", *argv]
-            stdout = open("/dev/full", "w")
-        result = subprocess.run([sys.executable, *command], stdout=stdout, stderr=subprocess.PIPE, text=True,
-                                cwd=tmp_path, timeout=60)
+        with open("/dev/full", "w") as full:  # stdout_full's stdout; no_torch's is captured
+            result = subprocess.run([sys.executable, *command], stdout=subprocess.PIPE if how == "no_torch" else full,
+                                    stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=WALL_NET, check=False)
         got, out, err = result.returncode, result.stdout or "", result.stderr
     assert got == code, f"exit {got}, expected {code}; stdout {out[-300:]!r}; stderr {err[-300:]!r}"
     if code == 2:
@@ -224,7 +268,20 @@ def test_check_help_says_it_executes_the_file(capsys):
 
 @pytest.mark.slow  # the check subprocess runs a module with torch
 def test_the_checked_spec_is_printed_and_a_sound_file_passes(tmp_path, files, capsys):
-    assert main(["check", files["ok"], "--trials", "3"]) == 0
+    assert main(_unhurried(["check", files["ok"], "--trials", "3"])) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"checked spec: {hostile.BASE} (sha256 verified")
     assert "default" in out and "dense" in out and "projected" in out and "weights()" in out and "(ok, tol 1e-10" in out
+
+
+@pytest.mark.slow  # waits 12 s of wall time
+def test_a_measured_child_is_not_stopped_for_wall_time_it_does_not_compute(tmp_path):
+    """A loaded machine stretches wall time, not CPU time: 12 s asleep (past the old 8 s wall kill) is measured."""
+    code, _, err, cpu, _, wall = _measured(["-c", "import time; time.sleep(12)"], tmp_path, budget=1.0)
+    assert (code, err) == (0, "") and wall >= 12 and cpu < 1.0, (code, err, cpu, wall)
+
+
+@pytest.mark.slow  # spends two seconds of CPU time
+def test_a_measured_child_is_stopped_at_its_cpu_cap(tmp_path):
+    code, _, _, cpu, _, wall = _measured(["-c", "while True: pass"], tmp_path, budget=0.25)
+    assert code == -signal.SIGXCPU and cpu >= cpu_cap(0.25) - 0.1, (code, cpu, wall)

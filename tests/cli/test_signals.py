@@ -157,7 +157,7 @@ def run_and_signal(argv, signum, group=False):
             os.killpg(child.pid, signum)
         else:
             child.send_signal(signum)
-        err = child.communicate(timeout=60)[1]
+        err = child.communicate(timeout=600)[1]
     finally:
         child.kill()
         child.wait()
@@ -203,7 +203,7 @@ def test_ctrl_c_in_check_stops_its_sandboxed_process_too(tmp_path):
             time.sleep(0.05)
         assert ready.exists(), parent.stderr.read() if parent.poll() is not None else "the file did not run"
         os.killpg(parent.pid, signal.SIGINT)
-        err = parent.communicate(timeout=60)[1]
+        err = parent.communicate(timeout=600)[1]
         assert (parent.returncode, err) == (130, "invariant: interrupted (SIGINT)\n")
         with open(lock) as fh:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while the file's process lives

@@ -315,3 +315,19 @@ def test_a_spec_without_a_module_says_why():
     big = LayerSpec(layer="quadratic", n=9, group="cyclic", input_order=2, output_order=2, in_channels=16)
     count = spec_channel_count(big)
     assert count.derived is None and "limits" in count.note and count.character_formula > 0
+
+
+def test_the_alternating_group_below_its_pattern_threshold_gets_the_dense_module():
+    """A_3 is C_3 acting regularly: its linear maps are the 3 circulants, times C·D channel blocks
+    (the tensor template, whose classes are S_n's, once refused it: 'the pattern path needs n >= 4')."""
+    import torch
+
+    import invariant
+
+    spec = LayerSpec(layer="linear", n=3, group="alternating", in_channels=2, out_channels=2)
+    assert module_kind(spec) == "dense" and module_kind(spec.at_n(5)) == "tensor"
+    layer = invariant.compile(spec)()
+    assert sum(p.numel() for p in layer.parameters() if p.requires_grad) == 3 * 2 * 2
+    count = channel_count(derive(spec))
+    assert (count.derived, count.character_formula, count.num_parameters) == (12, 12, 12)
+    assert layer(torch.randn(5, 3, 2)).shape == (5, 3, 2)

@@ -252,3 +252,15 @@ def test_cubic_symmetric_classes_are_orbits_of_index_patterns():
     for n in (4, 6, 30):
         sol = derive(LayerSpec.build(layer="cubic", n=n))
         assert sol.num_free == 7 and sol.dimension.agree
+
+
+@pytest.mark.parametrize("output, outputs", [("trivial", 2), ("sign", 1), ("permutation", None)])
+def test_the_trivial_group_ties_nothing_on_every_path(output, outputs):
+    """No generator to match: every weight is its own free class, on the orbit path too (which once
+    broadcast an empty orbit row into the weights for fixed outputs). The oracle: nothing is tied."""
+    spec = LayerSpec(layer="quadratic", n=3, generators="()", output=output, outputs=outputs, with_linear=True,
+                     with_bias=True)
+    for method in ("orbit", "symbolic"):
+        sol = derive(spec, method=method)
+        assert (sol.num_classes, sol.num_free, sol.tying.num_zeros) == (sol.num_weights, sol.num_weights, 0)
+        assert sol.dimension.agree

@@ -356,6 +356,6 @@ def test_golden_channel_module_and_check_file(tmp_path):
     # To accept an intended change: python tests/update_golden.py
     assert source == GOLDEN.read_text()
     path = emit_file(LayerSpec(**GOLDEN_SPEC), str(tmp_path / "layer.py"))
-    result = check_file(path, trials=10)
+    result = check_file(path, trials=10, timeout=600)
     assert result.ok and [f.name for f in result.forwards] == ["default", "weights()"]
     assert result.max_error <= 1e-10 * max(1.0, result.scale)

@@ -229,7 +229,7 @@ def test_compile_uses_the_same_source_as_emit(tmp_path):
 def test_check_passes_and_a_corrupted_module_fails(tmp_path, capsys):
     path = tmp_path / "q.py"
     main(["emit", "--layer", "quadratic", "--n", "4", "--group", "dihedral", "-o", str(path)])
-    assert main(["check", str(path), "--trials", "10"]) == 0
+    assert main(["check", str(path), "--trials", "10", "--timeout", "600"]) == 0
     assert "ok, tol 1e-10" in capsys.readouterr().out
     # Move one weight into another class: TRIPLE_PARAM's first entry points to parameter 1.
     lines = path.read_text().splitlines()
@@ -237,7 +237,7 @@ def test_check_passes_and_a_corrupted_module_fails(tmp_path, capsys):
     assert lines[i].startswith("TRIPLE_PARAM = (0, ")
     lines[i] = lines[i].replace("TRIPLE_PARAM = (0, ", "TRIPLE_PARAM = (1, ", 1)
     path.write_text("\n".join(lines) + "\n")
-    assert main(["check", str(path), "--trials", "10"]) == 1
+    assert main(["check", str(path), "--trials", "10", "--timeout", "600"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
 
