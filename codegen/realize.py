@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from invariant.api import derive
 from invariant.errors import InvariantError
-from invariant.groups import integer_partitions
+from invariant.groups.permutation_groups import integer_partitions
 from invariant.solution import Solution
 from invariant.spec import LayerSpec
 

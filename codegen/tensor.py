@@ -56,7 +56,7 @@ from invariant.channels import (
     pattern_stabilizer,
     symmetric_tensors,
 )
-from invariant.partitions import falling, pattern_of, set_partitions
+from invariant.solvers.partitions import falling, pattern_of, set_partitions
 from invariant.solution import Solution
 
 BATCH, CHANNELS = "z", "xyw"  # one channel letter per input factor (degree <= 3)
@@ -66,7 +66,7 @@ PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
 
 @dataclass(frozen=True)
 class Pattern:
-    """What the record reads of a pattern-path class (``invariant.patterns.ClassPattern``):
+    """What the record reads of a pattern-path class (``invariant.solvers.patterns.ClassPattern``):
     family ("W", "B" or "C"), output index (trivial outputs) or None, the restricted-growth
     labels of the representative's slots, and the number of members."""
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from .errors import InvariantError
-from .groups import GROUP_NAMES, named
-from .perms import Perm, format_generators, is_permutation, parse_generators
+from .groups.permutation_groups import GROUP_NAMES, named
+from .groups.permutations import Perm, format_generators, is_permutation, parse_generators
 
 Layer = Literal["linear", "quadratic", "cubic", "folded-linear", "folded-quadratic"]
 GroupName = Literal["symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral"]

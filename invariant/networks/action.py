@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..layout import Family
-from ..perms import Perm
+from ..groups.permutations import Perm
 from ..problem import Problem, lower
 from .spec import VarietySpec
 

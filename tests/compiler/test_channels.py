@@ -18,7 +18,7 @@ from oracles import closure
 
 from invariant import LayerSpec, derive
 from invariant.channels import channel_count, module_kind, spec_channel_count
-from invariant.characters import character_dimension
+from invariant.proofs.characters import character_dimension
 from invariant.cli import main
 from invariant.problem import lower
 from invariant.report import to_dict, to_latex, to_text

@@ -8,8 +8,8 @@ from hypothesis import given
 from sympy import Rational
 
 from invariant import InvariantError, LayerSpec, derive
-from invariant.characters import character_dimension
-from invariant.matching import constraints
+from invariant.proofs.characters import character_dimension
+from invariant.solvers.matching import constraints
 from invariant.equivariance import equivariance_error, sampler
 from invariant.numeric import evaluate
 from invariant.problem import lower
@@ -115,8 +115,8 @@ def test_folded_rule_is_not_an_action_of_s_n_but_of_the_hyperoctahedral_group():
 
 
 def test_folded_witness_really_is_trivial_on_inputs_and_not_on_outputs():
-    from invariant.actions import folded_image
-    from invariant.perms import compose, identity, parse_cycles
+    from invariant.groups.actions import folded_image
+    from invariant.groups.permutations import compose, identity, parse_cycles
 
     sol = derive(LayerSpec.build(layer="folded-linear", n=6))
     word = sol.action.witness.split("the product ")[1].split(" (applied")[0].split("·")

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invariant import InvariantError
-from invariant.groups import maps_pairs_to_pairs, named
-from invariant.perms import (
+from invariant.groups.permutation_groups import maps_pairs_to_pairs, named
+from invariant.groups.permutations import (
     compose, cycle_type, format_cycles, format_generators, inverse, parse_cycles, parse_generators, sign,
 )
 

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import InvariantError
-from .groups import Group, all_transpositions, describe_order, hyperoctahedral, maps_pairs_to_pairs, sympy_group
-from .perms import Perm, compose, cycles, fixed_points, format_cycles, identity, induced, sign
+from ..errors import InvariantError
+from .permutation_groups import Group, all_transpositions, describe_order, hyperoctahedral, maps_pairs_to_pairs, sympy_group
+from .permutations import Perm, compose, cycles, fixed_points, format_cycles, identity, induced, sign
 
 if TYPE_CHECKING:
     import numpy as np

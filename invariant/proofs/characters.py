@@ -33,8 +33,8 @@ import math
 from fractions import Fraction
 from itertools import product
 
-from .groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
-from .perms import cycle_type_counts, fixed_points
+from ..groups.permutation_groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
+from ..groups.permutations import cycle_type_counts, fixed_points
 
 #: Up to this n the folded rule's group D is built and summed over (an independent check).
 FOLDED_ENUMERATED_N = 16
@@ -224,7 +224,7 @@ def _character_sum(problem, c: int) -> int:
         )
         return _integer(Fraction(total, group.order))
     if action.kind == "folded" and group.name == "symmetric" and not action.naive and group.n > FOLDED_ENUMERATED_N:
-        # D = ⟨(t, ρ(t))⟩ = S_n × S_m (see invariant.patterns): the average factors into the
+        # D = ⟨(t, ρ(t))⟩ = S_n × S_m (see invariant.solvers.patterns): the average factors into the
         # S_n-invariant polynomials times the S_m-orbits on the outputs (one).
         top = max(layout.degrees + (1,))
         a = {r: _var(r - 1, top) for r in range(1, top + 1)}
@@ -390,7 +390,7 @@ def _product_sum(problem, inputs, outputs, c: int = 1) -> int:
 
 def _signed_orbits(problem) -> int:
     """Orbits of the signed output generators on outputs that carry no sign conflict."""
-    from .components import signed_components
+    from ..solvers.components import signed_components
 
     m = problem.action.outputs
     u, v, s = [], [], []
