@@ -21,6 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .proofs.dimension import DimensionCheck
+from .proofs.representation import check_action
 from .errors import InvariantError
 from .problem import lower
 from .spec import LayerSpec
@@ -169,7 +170,7 @@ def _derive(spec: LayerSpec, method: str):
         equalities=equalities,
         function_dim=dim,
         gauge=gauge,
-        action=problem.action.check(),
+        action=check_action(problem.action),
         dimension=_dimension_check(problem, dim),
     )
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from .groups.actions import ActionCheck
 from .proofs.dimension import DimensionCheck
+from .proofs.representation import ActionCheck
 from .errors import InvariantError
 from .problem import Problem
 from .solvers.tying import Tying

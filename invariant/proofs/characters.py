@@ -35,6 +35,7 @@ from itertools import product
 
 from ..groups.permutation_groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
 from ..groups.permutations import cycle_type_counts, fixed_points
+from .representation import diagonal_group
 
 #: Up to this n the folded rule's group D is built and summed over (an independent check).
 FOLDED_ENUMERATED_N = 16
@@ -332,7 +333,7 @@ def hyperoctahedral_average(layout, action, m: int, top: int, channels: int = 1)
 
 
 def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
-    """Split an element of :func:`diagonal_group` into (g, π, s)."""
+    """Split an element of :func:`~invariant.proofs.representation.diagonal_group` into (g, π, s)."""
     n, m = problem.group.n, problem.action.outputs
     g = tuple(images[:n])
     pi = tuple(p - n for p in images[n : n + m])
@@ -340,7 +341,7 @@ def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], in
 
 
 def _diagonal_sum(problem, c: int = 1) -> tuple[int, int]:
-    group = problem.action.diagonal_group()
+    group = diagonal_group(problem.action)
     order = int(group.order())
     inputs = sympy_group(problem.group.n, tuple(p.g for p in problem.action.pairs))
     outputs = _output_group(problem)
