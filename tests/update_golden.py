@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE / "modules")]
+sys.path[:0] = [str(HERE.parent), str(HERE / "codegen")]
 
 from codegen import render_source  # noqa: E402
 from invariant import LayerSpec  # noqa: E402

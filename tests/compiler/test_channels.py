@@ -6,7 +6,7 @@ per input channel (g moves points, never channels), give the monomials of each d
 fixes; the output character is s · fix(π) (π on the n^l output tuples, trivially on invariant
 outputs), times D. Nothing here calls the library's groups or characters for the expected
 value. The module-side checks (parameter counts of emitted modules, brute-force rank of
-their parameter → function maps) are in tests/modules/test_channel_layers.py.
+their parameter → function maps) are in tests/codegen/test_channel_layers.py.
 """
 
 import itertools
