@@ -56,8 +56,8 @@ from invariant.channels import (
     pattern_stabilizer,
     symmetric_tensors,
 )
-from invariant.solvers.partitions import falling, pattern_of, set_partitions
 from invariant.solution import Solution
+from invariant.solvers.partitions import falling, pattern_of, set_partitions
 
 BATCH, CHANNELS = "z", "xyw"  # one channel letter per input factor (degree <= 3)
 LETTERS = "abcdefghijklmnopqrstuv"  # point-index letters; z is the batch, x, y and w the channels

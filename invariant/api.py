@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .proofs.dimension import DimensionCheck
-from .proofs.representation import check_action
 from .errors import InvariantError
 from .problem import lower
+from .proofs.dimension import DimensionCheck
+from .proofs.representation import check_action
 from .spec import LayerSpec
 
 METHODS = ("auto", "pattern", "symbolic", "orbit")
@@ -177,8 +177,8 @@ def _derive(spec: LayerSpec, method: str):
 
 def _dimension_check(problem, derived: int) -> DimensionCheck:
     """The character formula against the derived dimension, or the reason it was not computed."""
-    from .proofs.characters import character_dimension
     from .groups.permutation_groups import TooLargeToSum
+    from .proofs.characters import character_dimension
 
     try:
         return DimensionCheck(derived=derived, character_formula=character_dimension(problem))

@@ -49,10 +49,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 from .api import derive
-from .proofs.characters import character_dimension
 from .errors import InvariantError
 from .groups.permutation_groups import TooLargeToSum
 from .layout import layout_of
+from .proofs.characters import character_dimension
 from .solvers.partitions import pattern_of
 from .spec import MAX_ORDER, LayerSpec
 
@@ -286,8 +286,8 @@ def spec_channel_count(spec: LayerSpec, character: int | None = None) -> Channel
 
     ``character``: the character formula when the caller has it (one channel), else computed.
     """
-    from .solvers.patterns import pattern_applies
     from .problem import lower
+    from .solvers.patterns import pattern_applies
 
     problem = lower(spec)
     c_in, c_out = spec.in_channels, spec.out_channels

@@ -45,8 +45,8 @@ from functools import partial
 
 import numpy as np
 
-from .groups.actions import random_word
 from .errors import InvariantError
+from .groups.actions import random_word
 from .groups.permutations import Perm
 from .problem import lower
 from .spec import LayerSpec

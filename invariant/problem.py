@@ -15,8 +15,8 @@ from functools import cached_property, lru_cache
 
 from .groups.actions import GeneratorPair, OutputAction
 from .groups.permutation_groups import Group, custom, named
-from .layout import WeightLayout, layout_of
 from .groups.permutations import induced
+from .layout import WeightLayout, layout_of
 from .spec import LayerSpec
 
 

@@ -461,9 +461,9 @@ def render_plot(sol: Solution, path: str) -> bytes:
     blocks = plot_blocks(sol)
     import io
 
+    import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
-    import numpy as np
 
     ncls = max(sol.num_classes, 1)
     cols = min(len(blocks), 4)

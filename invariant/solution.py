@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from .proofs.dimension import DimensionCheck
-from .proofs.representation import ActionCheck
 from .errors import InvariantError
 from .problem import Problem
+from .proofs.dimension import DimensionCheck
+from .proofs.representation import ActionCheck
 from .solvers.tying import Tying
 
 #: Dense bases and explicit expansions are built up to this many weights.

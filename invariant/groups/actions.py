@@ -125,12 +125,12 @@ class OutputAction:
         pi, s = self.image(g)
         return s * fixed_points(pi)
 
-    def sample(self, rng: "np.random.Generator", max_length: int = 40) -> GeneratorPair:
+    def sample(self, rng: np.random.Generator, max_length: int = 40) -> GeneratorPair:
         """A random element (g, π, s) of ⟨(g_i, ρ_i)⟩: a random word of random length."""
         return random_word(self.pairs, self.group.n, self.outputs, rng, max_length)
 
 
-def random_word(pairs, n: int, outputs: int, rng: "np.random.Generator", max_length: int = 40) -> GeneratorPair:
+def random_word(pairs, n: int, outputs: int, rng: np.random.Generator, max_length: int = 40) -> GeneratorPair:
     """A random word in generator pairs (g, π, s): an element of ⟨(g_i, ρ_i)⟩.
 
     The length is drawn too (1..max_length), so powers of a single generator all occur.

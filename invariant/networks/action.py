@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..layout import Family
 from ..groups.permutations import Perm
+from ..layout import Family
 from ..problem import Problem, lower
 from ..proofs.representation import check_action
 from .spec import VarietySpec

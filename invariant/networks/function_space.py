@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..proofs.characters import character_dimension
 from ..groups.permutations import identity
+from ..proofs.characters import character_dimension
 from .action import NetworkAction, network_problem
 from .dimension import Rank, numerical_rank
 from .polynomial import NumericNetwork

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .components import SignedComponents, signed_orbits
 from ..errors import InvariantError
+from .components import SignedComponents, signed_orbits
 from .tying import ExplicitTying, explicit_tying
 
 
@@ -92,7 +92,7 @@ def _row_orbits(problem) -> ExplicitTying:
     orbits of G on the row with the sign s(g). Only rows are ever given to the components
     routine; the full labels are gathers.
     """
-    from ..groups.permutations import compose, inverse, induced
+    from ..groups.permutations import compose, induced, inverse
 
     layout, action, group = problem.layout, problem.action, problem.group
     k = layout.input_order

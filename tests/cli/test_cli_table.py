@@ -22,9 +22,9 @@ import re
 import subprocess
 import sys
 
+import hostile
 import pytest
 
-import hostile
 from invariant.cli import main
 
 #: (CPU seconds, peak MB) for a whole process: interpreter start, imports and the answer. A refusal

@@ -18,9 +18,9 @@ from oracles import closure
 
 from invariant import LayerSpec, derive
 from invariant.channels import channel_count, module_kind, spec_channel_count
-from invariant.proofs.characters import character_dimension
 from invariant.cli import main
 from invariant.problem import lower
+from invariant.proofs.characters import character_dimension
 from invariant.report import to_dict, to_latex, to_text
 
 

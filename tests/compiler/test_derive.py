@@ -5,17 +5,15 @@ from functools import partial
 import numpy as np
 import pytest
 from hypothesis import given
+from oracles import orbit_partition
+from strategies import custom_specs
 from sympy import Rational
 
 from invariant import InvariantError, LayerSpec, derive
-from invariant.proofs.characters import character_dimension
-from invariant.solvers.matching import constraints
 from invariant.equivariance import equivariance_error, sampler
 from invariant.numeric import evaluate
 from invariant.problem import lower
-
-from oracles import orbit_partition
-from strategies import custom_specs
+from invariant.solvers.matching import constraints
 
 
 def names_of(sol, members):

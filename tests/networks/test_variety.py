@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from invariant import derive
 from invariant.cli import main as cli_main
 from invariant.errors import InvariantError
+from invariant.groups.permutations import cycle_type
 from invariant.networks import VarietySpec, variety
 from invariant.networks.equations import NumericEquations, equations
 from invariant.networks.exact import exact_dimension
@@ -23,7 +24,6 @@ from invariant.networks.latent import (
     partitions_of,
 )
 from invariant.networks.polynomial import NumericNetwork, symbolic_outputs
-from invariant.groups.permutations import cycle_type
 from invariant.spec import LayerSpec
 
 # --- spec ---------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invariant import InvariantError, LayerSpec, derive
-from invariant.proofs.characters import character_dimension, poly_character
 from invariant.groups.permutation_groups import contains_alternating, named
-from invariant.solvers.partitions import bell, pattern_of
 from invariant.groups.permutations import cycle_type_counts, induced
 from invariant.problem import lower
+from invariant.proofs.characters import character_dimension, poly_character
+from invariant.solvers.partitions import bell, pattern_of
 
 
 def brute_force_classes(spec):
