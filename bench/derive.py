@@ -44,7 +44,7 @@ def run_process(args: list[str], env: dict) -> tuple[float, float, float]:
 
 def torus_generators(side: int = 16) -> str:
     """Translations of a side × side torus and its transpose, as cycle notation."""
-    from invariant.perms import format_generators
+    from invariant.groups.permutations import format_generators
 
     n = side * side
     tx = tuple((i // side) * side + (i % side + 1) % side for i in range(n))

@@ -56,7 +56,7 @@ from invariant.channels import (
 )
 from invariant.equivariance import TensorAction
 from invariant.errors import InvariantError
-from invariant.groups import describe_order
+from invariant.groups.permutation_groups import describe_order
 from invariant.spec import LayerSpec
 
 from .record import class_name, require_representation

@@ -39,7 +39,7 @@ def _guard(what: str, fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except _Failure:
         raise
-    except BaseException as exc:  # noqa: B036, BLE001 - the file is untrusted code: nothing may escape
+    except BaseException as exc:  # noqa: BLE001 - the file is untrusted code: nothing may escape
         detail = (str(exc).strip().splitlines() or [""])[0][:200]
         raise _Failure(f"{what} failed: {type(exc).__name__}" + (f": {detail}" if detail else "")) from None
 

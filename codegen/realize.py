@@ -20,10 +20,9 @@ from fractions import Fraction
 
 from invariant.api import derive
 from invariant.errors import InvariantError
-from invariant.groups import integer_partitions
+from invariant.groups.permutation_groups import integer_partitions
 from invariant.solution import Solution
 from invariant.spec import LayerSpec
-
 
 #: Power sums are fitted on a derivation at this many points (every pattern of k, i, j, l occurs).
 PATTERN_N = 7

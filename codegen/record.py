@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from invariant import __version__
 from invariant.api import derive
 from invariant.errors import InvariantError
-from invariant.groups import describe_order
+from invariant.groups.permutation_groups import describe_order
 from invariant.layout import layout_of
 from invariant.solution import Solution
 from invariant.spec import LayerSpec

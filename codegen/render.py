@@ -12,8 +12,10 @@ register their source with :mod:`linecache`, so tracebacks and ``inspect.getsour
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib
+import zlib
 
 import jinja2
 
@@ -58,6 +60,17 @@ def render_source(spec: LayerSpec, method: str = "auto") -> str:
     return render_record(build_record(spec, method))
 
 
+def spec_token(spec_text: str) -> str:
+    """The module-name token of a canonical spec string (an identifier: s + base32, no padding)."""
+    return "s" + base64.b32encode(zlib.compress(spec_text.encode(), 9)).decode().rstrip("=").lower()
+
+
+def spec_from_token(token: str) -> str:
+    """Inverse of :func:`spec_token`."""
+    body = token[1:].upper()
+    return zlib.decompress(base64.b32decode(body + "=" * (-len(body) % 8))).decode()
+
+
 def emit_file(spec: LayerSpec, path: str, method: str = "auto") -> str:
     """Write the generated module to ``path`` atomically; returns the path."""
     write_atomic(path, render_source(spec, method))
@@ -71,8 +84,6 @@ def compile_module(spec: LayerSpec, method: str = "auto") -> type:
     canonical spec), so pickled models holding its layers load in a fresh process. Every
     solver path gives the same classes, so ``method`` only chooses how the first render derives.
     """
-    from .generated import spec_token
-
     if not isinstance(spec, LayerSpec):
         raise InvariantError(f"compile takes a LayerSpec, got {type(spec).__name__}")
     render_source(spec, method)  # validates and derives with the requested path, cached

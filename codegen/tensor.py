@@ -56,8 +56,8 @@ from invariant.channels import (
     pattern_stabilizer,
     symmetric_tensors,
 )
-from invariant.partitions import falling, pattern_of, set_partitions
 from invariant.solution import Solution
+from invariant.solvers.partitions import falling, pattern_of, set_partitions
 
 BATCH, CHANNELS = "z", "xyw"  # one channel letter per input factor (degree <= 3)
 LETTERS = "abcdefghijklmnopqrstuv"  # point-index letters; z is the batch, x, y and w the channels
@@ -66,7 +66,7 @@ PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
 
 @dataclass(frozen=True)
 class Pattern:
-    """What the record reads of a pattern-path class (``invariant.patterns.ClassPattern``):
+    """What the record reads of a pattern-path class (``invariant.solvers.patterns.ClassPattern``):
     family ("W", "B" or "C"), output index (trivial outputs) or None, the restricted-growth
     labels of the representative's slots, and the number of members."""
 

@@ -45,6 +45,7 @@ import time
 import networkx as nx
 import numpy as np
 import torch
+from sets import count_parameters, save_png, task_rows
 from torch import nn
 
 from codegen.nets import TensorNet
@@ -54,7 +55,6 @@ from invariant.equivariance import TensorAction, words
 from invariant.files import write_atomic
 from invariant.notes.runtime import experiment_main, experiment_parser, start_run
 from invariant.testing import equivariance_error
-from sets import count_parameters, save_png, task_rows
 
 TASKS = {"triangles": 1, "connected": 2}
 TRAIN_SIZES, LARGER_SIZES = (8, 14), (15, 20)

@@ -42,8 +42,18 @@ import torch
 import invariant.notes.jacobian as J
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (Check, Nullable, Optional, experiment_main, experiment_parser, load_run, plural,
-                                     progress, save_figure, start_run)
+from invariant.notes.runtime import (
+    Check,
+    Nullable,
+    Optional,
+    experiment_main,
+    experiment_parser,
+    load_run,
+    plural,
+    progress,
+    save_figure,
+    start_run,
+)
 
 SPECTRA = (("linear", "gaussian"), ("relu", "orthogonal"), ("hard_tanh", "orthogonal"), ("erf", "orthogonal"))
 TABLE = tuple((a, w) for a in ("linear", "relu", "hard_tanh", "erf") for w in ("gaussian", "orthogonal"))
@@ -546,8 +556,8 @@ def run(args) -> int:
     device, out, threads = start_run(args)
     gen = torch.Generator().manual_seed(args.seed)
     start = time.perf_counter()
-    spectrum_depths = [L for L in (2, 8, 32, 128) if L <= top] or [top]
-    table_depths = [L for L in (2, 8, 32) if L <= top] or [top]
+    spectrum_depths = [L for L in (2, 8, 32, 128) if top >= L] or [top]
+    table_depths = [L for L in (2, 8, 32) if top >= L] or [top]
     networks, inputs = (6, 1) if args.quick else (96, 1)
     scan_widths, scan_networks = ((25, 50), 40) if args.quick else ((50, 100, 200, 400), 400)
     scan_widths = tuple(n for n in scan_widths if n < width)

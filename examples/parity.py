@@ -51,8 +51,18 @@ import torch
 import invariant.notes.parity as P
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
-from invariant.notes.runtime import (Check, Nullable, OneOf, experiment_main, experiment_parser, load_run, plural,
-                                     progress, save_figure, start_run)
+from invariant.notes.runtime import (
+    Check,
+    Nullable,
+    OneOf,
+    experiment_main,
+    experiment_parser,
+    load_run,
+    plural,
+    progress,
+    save_figure,
+    start_run,
+)
 
 RANDOM_STEP = 0.01  # step size for random initializations (a common SGD default, not tuned)
 

@@ -1,6 +1,6 @@
 """``derive``: spec in, proved :class:`~invariant.solution.Solution` out.
 
-Three peer solver paths answer with the same :class:`~invariant.tying.Tying` interface:
+Three peer solver paths answer with the same :class:`~invariant.solvers.tying.Tying` interface:
 
 * ``pattern``: orbits of index-equality patterns (S_n, A_n; any n, nothing enumerated);
 * ``orbit``: signed orbits of the weight indices under the generators (integer arrays);
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .checks import DimensionCheck
 from .errors import InvariantError
 from .problem import lower
+from .proofs.dimension import DimensionCheck
+from .proofs.representation import check_action
 from .spec import LayerSpec
 
 METHODS = ("auto", "pattern", "symbolic", "orbit")
@@ -50,7 +51,7 @@ def choose_method(problem, method: str = "auto") -> str:
     request that no path can take is refused before anything about the group is computed
     (see :func:`_presize_custom` for groups given by generators).
     """
-    from .patterns import pattern_applies
+    from .solvers.patterns import pattern_applies
 
     if method not in METHODS:
         raise InvariantError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -146,16 +147,16 @@ def _derive(spec: LayerSpec, method: str):
     equalities: tuple = ()
     num_constraints = None
     if chosen == "pattern":
-        from .patterns import pattern_tying
+        from .solvers.patterns import pattern_tying
 
         tying = pattern_tying(problem)
     elif chosen == "orbit":
-        from .orbits import orbit_tying
+        from .solvers.orbits import orbit_tying
 
         tying = orbit_tying(problem)
     else:
-        from .matching import constraints
-        from .solve import solve_rows
+        from .solvers.matching import constraints
+        from .solvers.rref import solve_rows
 
         rows = constraints(problem)
         tying, equalities = solve_rows(problem.layout.num_weights, rows)
@@ -169,15 +170,15 @@ def _derive(spec: LayerSpec, method: str):
         equalities=equalities,
         function_dim=dim,
         gauge=gauge,
-        action=problem.action.check(),
+        action=check_action(problem.action),
         dimension=_dimension_check(problem, dim),
     )
 
 
 def _dimension_check(problem, derived: int) -> DimensionCheck:
     """The character formula against the derived dimension, or the reason it was not computed."""
-    from .characters import character_dimension
-    from .groups import TooLargeToSum
+    from .groups.permutation_groups import TooLargeToSum
+    from .proofs.characters import character_dimension
 
     try:
         return DimensionCheck(derived=derived, character_formula=character_dimension(problem))

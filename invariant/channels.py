@@ -12,7 +12,7 @@ owner of
   shapes from the same classes and asserts the count against :func:`channel_count`);
 * the **dimension with channels, by derivation**: the exact rank of θ ↦ (polynomial
   coefficients of the module's function). The character formula of
-  :func:`invariant.characters.character_dimension` (``channels=True``) proves it;
+  :func:`invariant.proofs.characters.character_dimension` (``channels=True``) proves it;
 * the **gauge**: num_parameters − dimension, and where it comes from.
 
 The rank, exactly and without enumerating a class. Output channels never mix with the
@@ -49,11 +49,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 from .api import derive
-from .characters import character_dimension
 from .errors import InvariantError
-from .groups import TooLargeToSum
+from .groups.permutation_groups import TooLargeToSum
 from .layout import layout_of
-from .partitions import pattern_of
+from .proofs.characters import character_dimension
+from .solvers.partitions import pattern_of
 from .spec import MAX_ORDER, LayerSpec
 
 MODULE_KINDS = ("vector", "tensor", "dense")
@@ -289,8 +289,8 @@ def spec_channel_count(spec: LayerSpec, character: int | None = None) -> Channel
 
     ``character``: the character formula when the caller has it (one channel), else computed.
     """
-    from .patterns import pattern_applies
     from .problem import lower
+    from .solvers.patterns import pattern_applies
 
     problem = lower(spec)
     c_in, c_out = spec.in_channels, spec.out_channels

@@ -229,8 +229,8 @@ def _emit(args) -> int:
 
 
 def _groups(args) -> int:
-    from .groups import DESCRIPTIONS, describe_order, named
-    from .perms import format_generators
+    from .groups.permutation_groups import DESCRIPTIONS, describe_order, named
+    from .groups.permutations import format_generators
 
     n = args.n
     if n < 1:

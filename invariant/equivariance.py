@@ -45,9 +45,9 @@ from functools import partial
 
 import numpy as np
 
-from .actions import random_word
 from .errors import InvariantError
-from .perms import Perm
+from .groups.actions import random_word
+from .groups.permutations import Perm
 from .problem import lower
 from .spec import LayerSpec
 
@@ -71,7 +71,7 @@ class TensorAction:
     array([[8, 6, 7],
            [2, 0, 1],
            [5, 3, 4]])
-    >>> from invariant.perms import induced
+    >>> from invariant.groups.permutations import induced
     >>> np.array_equal(TensorAction(order=2).apply(induced((1, 2, 0), 2), x), TensorAction(order=2).apply((1, 2, 0), x))
     True
     >>> TensorAction(order=1, channels=(2,)).shape(3)
@@ -103,7 +103,7 @@ class TensorAction:
         """(g·x) with (g·x)_{i...} = x_{g⁻¹(i)...} on every point axis: the entry at i moves to g(i).
 
         A permutation of the n^order flattened index tuples (row-major; what
-        :func:`invariant.perms.induced` gives, and the lowered action's π for order-l
+        :func:`invariant.groups.permutations.induced` gives, and the lowered action's π for order-l
         outputs) acts on the point axes as one.
         """
         inverse = np.argsort(np.asarray(perm, dtype=np.intp))

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .actions import GeneratorPair, OutputAction
-from .groups import Group, custom, named
+from .groups.actions import GeneratorPair, OutputAction
+from .groups.permutation_groups import Group, custom, named
+from .groups.permutations import induced
 from .layout import WeightLayout, layout_of
-from .perms import induced
 from .spec import LayerSpec
 
 

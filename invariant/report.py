@@ -12,8 +12,8 @@ from pathlib import Path
 from .channels import ChannelCount, channel_count
 from .errors import InvariantError
 from .files import write_atomic
-from .groups import describe_order
-from .perms import format_generators
+from .groups.permutation_groups import describe_order
+from .groups.permutations import format_generators
 from .solution import Solution
 
 #: Class members listed in full in text output up to this many; longer ones are elided.
@@ -461,9 +461,9 @@ def render_plot(sol: Solution, path: str) -> bytes:
     blocks = plot_blocks(sol)
     import io
 
+    import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
-    import numpy as np
 
     ncls = max(sol.num_classes, 1)
     cols = min(len(blocks), 4)

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from .actions import ActionCheck
-from .checks import DimensionCheck
 from .errors import InvariantError
 from .problem import Problem
-from .tying import Tying
+from .proofs.dimension import DimensionCheck
+from .proofs.representation import ActionCheck
+from .solvers.tying import Tying
 
 #: Dense bases and explicit expansions are built up to this many weights.
 MAX_EXPANDED_WEIGHTS = 4_000_000
@@ -99,7 +99,7 @@ class Solution:
     @property
     def patterns(self):
         """The class patterns (pattern path only; None otherwise)."""
-        from .patterns import PatternTying
+        from .solvers.patterns import PatternTying
 
         return self.tying.patterns if isinstance(self.tying, PatternTying) else None
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, get_args
 
 from .errors import InvariantError
-from .groups import GROUP_NAMES, named
-from .perms import Perm, format_generators, is_permutation, parse_generators
+from .groups.permutation_groups import GROUP_NAMES, named
+from .groups.permutations import Perm, format_generators, is_permutation, parse_generators
 
 Layer = Literal["linear", "quadratic", "cubic", "folded-linear", "folded-quadratic"]
 GroupName = Literal["symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral"]
@@ -197,7 +197,7 @@ class LayerSpec:
         return 1 if self.layer.endswith("linear") else 3 if self.layer == "cubic" else 2
 
     @classmethod
-    def build(cls, layer: str, n: int = 4, **options) -> "LayerSpec":
+    def build(cls, layer: str, n: int = 4, **options) -> LayerSpec:
         """The same as the constructor (kept for callers that spell it this way)."""
         return cls(layer=layer, n=n, **options)
 
@@ -222,7 +222,7 @@ class LayerSpec:
         return ", ".join(parts)
 
     @classmethod
-    def parse(cls, text: str) -> "LayerSpec":
+    def parse(cls, text: str) -> LayerSpec:
         """Inverse of ``str``: parse a canonical spec string."""
         if not isinstance(text, str):
             raise InvariantError(f"a spec string must be a str, got {type(text).__name__}")
@@ -263,16 +263,16 @@ class LayerSpec:
         """sha256 of the canonical string (stable across runs and machines)."""
         return hashlib.sha256(str(self).encode()).hexdigest()
 
-    def with_group(self, group: str) -> "LayerSpec":
+    def with_group(self, group: str) -> LayerSpec:
         """The same spec under another named group (used to suggest a group that acts)."""
         return replace(self, group=group, generators=None, naive=False)
 
-    def at_n(self, n: int) -> "LayerSpec":
+    def at_n(self, n: int) -> LayerSpec:
         """The same request at another number of points (named groups and standard outputs)."""
         outputs = self.outputs if self.output in ("trivial", "sign") else None
         return replace(self, n=n, outputs=outputs)
 
-    def replace(self, **changes) -> "LayerSpec":
+    def replace(self, **changes) -> LayerSpec:
         """A copy with some fields changed, validated again."""
         names = {f.name for f in fields(self)}
         bad = sorted(set(changes) - names)

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE / "modules")]
+sys.path[:0] = [str(HERE.parent), str(HERE / "codegen")]
+
+from test_channel_layers import GOLDEN as CHANNEL_GOLDEN  # noqa: E402
+from test_channel_layers import GOLDEN_SPEC as CHANNEL_SPEC
+from test_codegen import GOLDEN  # noqa: E402
+from test_tensor_layers import GOLDEN as TENSOR_GOLDEN  # noqa: E402
+from test_tensor_layers import GOLDEN_SPEC
 
 from codegen import render_source  # noqa: E402
 from invariant import LayerSpec  # noqa: E402
-from test_codegen import GOLDEN  # noqa: E402
-from test_channel_layers import GOLDEN as CHANNEL_GOLDEN, GOLDEN_SPEC as CHANNEL_SPEC  # noqa: E402
-from test_tensor_layers import GOLDEN as TENSOR_GOLDEN, GOLDEN_SPEC  # noqa: E402
 
 for path, kwargs in [(HERE / "golden" / name, kwargs) for name, kwargs in GOLDEN.items()] + [
     (TENSOR_GOLDEN, GOLDEN_SPEC), (CHANNEL_GOLDEN, CHANNEL_SPEC)

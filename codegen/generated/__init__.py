@@ -1,11 +1,12 @@
 """Importable names for modules compiled in memory, so models holding them can be pickled.
 
 ``invariant.compile(spec)`` builds its module under the name ``codegen.generated.s<token>``,
-where the token is the canonical spec string, compressed and base32-encoded. Pickle (and so
-``torch.save``) records that name; in a fresh process, importing it lands here, and
-:class:`_SpecFinder` renders the same source from the spec again. A name that does not
-decode to a valid spec fails to import with the spec's own error message.
+where the token (:func:`codegen.render.spec_token`) is the canonical spec string, compressed and
+base32-encoded. Pickle (and so ``torch.save``) records that name; in a fresh process, importing
+it lands here, and :class:`_SpecFinder` renders the same source from the spec again. A name
+that does not decode to a valid spec fails to import with the spec's own error message.
 
+>>> from codegen.render import spec_from_token, spec_token
 >>> token = spec_token("layer=linear, n=3, group=symmetric, output=permutation, outputs=3, param=triangular, with_linear=false, with_bias=false")
 >>> spec_from_token(token)[:21]
 'layer=linear, n=3, gr'
@@ -13,23 +14,10 @@ decode to a valid spec fails to import with the spec's own error message.
 
 from __future__ import annotations
 
-import base64
 import importlib.abc
 import importlib.util
 import linecache
 import sys
-import zlib
-
-
-def spec_token(spec_text: str) -> str:
-    """The module-name token of a canonical spec string (an identifier: s + base32, no padding)."""
-    return "s" + base64.b32encode(zlib.compress(spec_text.encode(), 9)).decode().rstrip("=").lower()
-
-
-def spec_from_token(token: str) -> str:
-    """Inverse of :func:`spec_token`."""
-    body = token[1:].upper()
-    return zlib.decompress(base64.b32decode(body + "=" * (-len(body) % 8))).decode()
 
 
 class _SpecFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -47,7 +35,7 @@ class _SpecFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module) -> None:
         from invariant.spec import LayerSpec
 
-        from ..render import render_source
+        from ..render import render_source, spec_from_token
 
         spec = LayerSpec.parse(spec_from_token(module.__name__.rpartition(".")[2]))
         source = render_source(spec)

@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from ..groups.permutations import Perm
 from ..layout import Family
-from ..perms import Perm
 from ..problem import Problem, lower
+from ..proofs.representation import check_action
 from .spec import VarietySpec
 
 
@@ -44,7 +45,7 @@ def network_action(spec: VarietySpec) -> NetworkAction:
     """Lower the network's one-layer spec and keep what the variety needs."""
     problem = lower(spec.layer_spec)  # the compiler's lowering: the one place that builds the group and the action
     pairs = tuple((tuple(g), tuple(pi), int(s)) for g, pi, s in problem.action.pairs)
-    check = problem.action.check()
+    check = check_action(problem.action)
     group = problem.group
     classes = tuple((tuple(rep), int(mult)) for rep, mult in group.class_weights())
     order = int(group.order)

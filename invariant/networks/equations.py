@@ -3,7 +3,7 @@
 For each input generator g with output image (π, s) and each output k the network must
 satisfy f_k(g·x) = s·f_{π⁻¹(k)}(x). The coefficients of f are polynomials in all the
 weights (:func:`~invariant.networks.polynomial.symbolic_outputs`), so
-:func:`invariant.matching.matched_differences` (the one implementation, shared with
+:func:`invariant.solvers.matching.matched_differences` (the one implementation, shared with
 ``derive``, where the coefficients are linear forms) yields polynomial equations: "equalities
 with polynomials on both sides" (note 001, section 4). Matching generators is enough
 because the output rule is proved to be a homomorphism (:mod:`~invariant.networks.action`).
@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from ..matching import matched_differences
+from ..solvers.matching import matched_differences
 from .action import network_action
 from .polynomial import NumericNetwork, symbolic_outputs, weight_names
 from .spec import VarietySpec

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..characters import character_dimension
-from ..perms import identity
+from ..groups.permutations import identity
+from ..proofs.characters import character_dimension
 from .action import NetworkAction, network_problem
 from .dimension import Rank, numerical_rank
 from .polynomial import NumericNetwork
@@ -25,7 +25,7 @@ from .spec import VarietySpec
 def all_equivariant(spec: VarietySpec) -> int:
     """dim of G-equivariant polynomial maps R^n → R^out of the network's degrees.
 
-    The compiler's character formula (:func:`invariant.characters.character_dimension`) on
+    The compiler's character formula (:func:`invariant.proofs.characters.character_dimension`) on
     the end-to-end problem (:func:`.action.network_problem`): (1/|G|) Σ_g χ_poly(g) χ_out(g),
     summed over D = ⟨(g_i, ρ_i)⟩ when the output action is given by hand.
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..perms import Perm, cycle_type
+from ..groups.permutations import Perm, cycle_type
 
 #: A hidden layer counts as equivariant for the solved R when the relative residual is below this.
 LATENT_TOL = 1e-7
@@ -141,7 +141,7 @@ def _stabilizer_order(H, basis, n, action) -> int | None:
     """|{g ∈ G : H_g = R H for some R}|: the subgroup for which the hidden layer is equivariant."""
     if action.order > MAX_STABILIZER_ORDER:
         return None
-    from ..groups import sympy_group
+    from ..groups.permutation_groups import sympy_group
 
     group = sympy_group(n, tuple(g for g, _, _ in action.pairs))
     return sum(1 for p in group.generate() if solve_action(H, basis, tuple(p.array_form))[1] <= LATENT_TOL)
@@ -158,12 +158,12 @@ def _trace(H, basis, g) -> int:
 @lru_cache(maxsize=64)
 def partitions_of(n: int) -> tuple[tuple[int, ...], ...]:
     """Partitions of n as shapes, largest first: (n), (n-1, 1), ... (the compiler's
-    :func:`~invariant.groups.integer_partitions`, written out).
+    :func:`~invariant.groups.permutation_groups.integer_partitions`, written out).
 
     >>> partitions_of(3)
     ((3,), (2, 1), (1, 1, 1))
     """
-    from ..groups import integer_partitions
+    from ..groups.permutation_groups import integer_partitions
 
     return tuple(tuple(part for part, mult in sorted(p.items(), reverse=True) for _ in range(mult))
                  for p in integer_partitions(n))

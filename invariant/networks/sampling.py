@@ -187,7 +187,7 @@ def analyse_point(eqs: NumericEquations, w, action: NetworkAction, rng) -> Point
 
 
 def _elements(spec, action: NetworkAction) -> list[tuple[int, ...]]:
-    from ..groups import sympy_group
+    from ..groups.permutation_groups import sympy_group
 
     return [tuple(p.array_form) for p in sympy_group(spec.n, tuple(g for g, _, _ in action.pairs)).generate()]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from math import comb
 
 from ..errors import InvariantError
-from ..perms import Perm, format_generators
+from ..groups.permutations import Perm, format_generators
 from ..spec import LayerSpec
 
 #: Network outputs the variety accepts (folded is a one-layer device of note 001, section 6).

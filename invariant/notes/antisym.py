@@ -41,7 +41,8 @@ import torch
 
 from invariant.errors import InvariantError
 
-from .runtime import cpp_extension, progress as progress_bar
+from .runtime import cpp_extension
+from .runtime import progress as progress_bar
 
 #: Activation codes understood by the C++ kernel.
 CPP_ACTIVATIONS = {"relu": 0, "tanh": 1, "sigmoid": 2, "softplus": 3, "sin100": 4}

@@ -26,8 +26,8 @@ piecewise-smooth φ (ReLU, hard tanh) are integrated to machine precision.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy import optimize, special

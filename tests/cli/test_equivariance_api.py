@@ -13,7 +13,8 @@ import torch
 
 import invariant
 from invariant import LayerSpec
-from invariant.equivariance import TensorAction, equivariance_error as core_error, sampler, words
+from invariant.equivariance import TensorAction, sampler, words
+from invariant.equivariance import equivariance_error as core_error
 from invariant.testing import assert_equivariant, equivariance_error
 
 S4 = tuple(((1, 0, 2, 3), (1, 0, 2, 3), 1) for _ in range(1)) + (((1, 2, 3, 0), (1, 2, 3, 0), 1),)

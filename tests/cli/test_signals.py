@@ -21,7 +21,7 @@ import pytest
 
 import codegen.check
 import invariant.api
-import invariant.groups
+import invariant.groups.permutation_groups
 import invariant.networks.api
 from invariant.cli import main
 
@@ -66,7 +66,7 @@ COMMANDS = {  # subcommand: (arguments, the calls patched to deliver the signal 
     # invariant.networks resolves its names lazily and keeps them: patch the package's name too.
     "variety": (["variety", "--widths", "2,1,1", "--no-exact"],
                 [(invariant.networks.api, "variety"), (invariant.networks, "variety")]),
-    "groups": (["groups", "--n", "6"], [(invariant.groups, "named")]),
+    "groups": (["groups", "--n", "6"], [(invariant.groups.permutation_groups, "named")]),
 }
 
 
@@ -122,14 +122,14 @@ def test_a_second_signal_during_the_cleanup_is_ignored(guard, tmp_path, monkeypa
 
 def test_a_signal_ignored_when_the_command_starts_stays_ignored(guard, monkeypatch, capsys):
     """Under nohup SIGHUP is ignored: the command runs to its end."""
-    real_named = invariant.groups.named
+    real_named = invariant.groups.permutation_groups.named
 
     def named_after_a_hangup(*args):
         os.kill(os.getpid(), signal.SIGHUP)
         return real_named(*args)
 
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    monkeypatch.setattr(invariant.groups, "named", named_after_a_hangup)
+    monkeypatch.setattr(invariant.groups.permutation_groups, "named", named_after_a_hangup)
     assert main(["groups", "--n", "4"]) == 0
     assert "cyclic" in capsys.readouterr().out and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
 

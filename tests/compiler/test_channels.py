@@ -6,7 +6,7 @@ per input channel (g moves points, never channels), give the monomials of each d
 fixes; the output character is s · fix(π) (π on the n^l output tuples, trivially on invariant
 outputs), times D. Nothing here calls the library's groups or characters for the expected
 value. The module-side checks (parameter counts of emitted modules, brute-force rank of
-their parameter → function maps) are in tests/modules/test_channel_layers.py.
+their parameter → function maps) are in tests/codegen/test_channel_layers.py.
 """
 
 import itertools
@@ -18,9 +18,9 @@ from oracles import closure
 
 from invariant import LayerSpec, derive
 from invariant.channels import channel_count, module_kind, spec_channel_count
-from invariant.characters import character_dimension
 from invariant.cli import main
 from invariant.problem import lower
+from invariant.proofs.characters import character_dimension
 from invariant.report import to_dict, to_latex, to_text
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from invariant import InvariantError, LayerSpec, derive
 from invariant.api import MAX_RECOGNIZED_N
-from invariant.groups import MAX_ENUMERATED_ORDER, custom, sympy_group
-from invariant.perms import (
+from invariant.groups.permutation_groups import MAX_ENUMERATED_ORDER, custom, sympy_group
+from invariant.groups.permutations import (
     MAX_GENERATOR_ENTRIES,
     compose,
     parse_cycles,

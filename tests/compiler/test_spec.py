@@ -3,10 +3,9 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import custom_specs
 
 from invariant import InvariantError, LayerSpec
-
-from strategies import custom_specs
 
 
 @given(custom_specs())

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from invariant import derive
 from invariant.cli import main as cli_main
 from invariant.errors import InvariantError
+from invariant.groups.permutations import cycle_type
 from invariant.networks import VarietySpec, variety
 from invariant.networks.equations import NumericEquations, equations
 from invariant.networks.exact import exact_dimension
@@ -23,7 +24,6 @@ from invariant.networks.latent import (
     partitions_of,
 )
 from invariant.networks.polynomial import NumericNetwork, symbolic_outputs
-from invariant.perms import cycle_type
 from invariant.spec import LayerSpec
 
 # --- spec ---------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def test_exact_path_three_two_one():
 
 @pytest.mark.parametrize("n", [3, 4, 5])
 def test_irreducible_characters_are_orthonormal(n):
-    from invariant.groups import symmetric
+    from invariant.groups.permutation_groups import symmetric
 
     classes = list(symmetric(n).class_weights())
     for lam in partitions_of(n):

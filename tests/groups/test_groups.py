@@ -6,14 +6,20 @@ from collections import Counter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import permutations
 
 from invariant import InvariantError
-from invariant.groups import maps_pairs_to_pairs, named
-from invariant.perms import (
-    compose, cycle_type, format_cycles, format_generators, inverse, parse_cycles, parse_generators, sign,
+from invariant.groups.permutation_groups import maps_pairs_to_pairs, named
+from invariant.groups.permutations import (
+    compose,
+    cycle_type,
+    format_cycles,
+    format_generators,
+    inverse,
+    parse_cycles,
+    parse_generators,
+    sign,
 )
-
-from strategies import permutations
 
 
 @given(st.integers(1, 9).flatmap(permutations))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .perms import Perm, inverse
+from ..groups.permutations import Perm, inverse
 
 Row = dict[int, object]  # weight index -> coefficient in QQ
 

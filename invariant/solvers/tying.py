@@ -6,7 +6,7 @@ representative, the smallest member) and zeros; some classes are free parameters
 representative, so the three solver paths give identical answers where they all run.
 
 Two implementations: :class:`ExplicitTying` stores a class label and sign per weight in
-integer arrays (symbolic and orbit paths); :class:`~invariant.patterns.PatternTying` stores
+integer arrays (symbolic and orbit paths); :class:`~invariant.solvers.patterns.PatternTying` stores
 only index-equality patterns and enumerates members on request (pattern path, any n).
 """
 

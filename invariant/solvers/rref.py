@@ -1,7 +1,7 @@
 """Solve the constraint rows exactly: equality classes first, the rest by rational RREF.
 
 Stage 1. Rows with one term force a zero; rows a·W_u + b·W_v = 0 with b = ±a tie W_v = ∓W_u.
-These are signed equalities; :func:`~invariant.components.signed_components` turns them into
+These are signed equalities; :func:`~invariant.solvers.components.signed_components` turns them into
 classes ("colors"), zero where a cycle says W = -W or a member is forced to zero.
 
 Stage 2. Every other row is rewritten on the class representatives and reduced exactly over

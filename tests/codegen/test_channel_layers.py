@@ -15,6 +15,7 @@ import pytest
 import torch
 from hypothesis import event, given
 from hypothesis import strategies as st
+from oracles import closure
 
 from codegen.channels import actions, channel_record, output_tail, uses_channel_path
 from codegen.check import check_file
@@ -23,7 +24,6 @@ from invariant import InvariantError, LayerSpec, derive
 from invariant.channels import MAX_DENSE_ENTRIES, channel_count
 from invariant.report import to_json
 from invariant.testing import equivariance_error
-from oracles import closure
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "channel_quadratic_cyclic4_c2d2.py"
 GOLDEN_SPEC = dict(layer="quadratic", n=4, group="cyclic", in_channels=2, out_channels=2, with_linear=True,

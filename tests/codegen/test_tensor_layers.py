@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tensor_oracle import brute_forward, brute_patterns
 
 from codegen.render import render_record
 from codegen.tensor import TensorLayout, coarsenings, tensor_record
-from invariant.partitions import set_partitions
-from tensor_oracle import brute_forward, brute_patterns
+from invariant.solvers.partitions import set_partitions
 
 # (k, l, degree, with_linear, with_bias): k + l <= 4 linear, and quadratic layers.
 CASES = [

@@ -33,8 +33,9 @@ import math
 from fractions import Fraction
 from itertools import product
 
-from .groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
-from .perms import cycle_type_counts, fixed_points
+from ..groups.permutation_groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
+from ..groups.permutations import cycle_type_counts, fixed_points
+from .representation import diagonal_group
 
 #: Up to this n the folded rule's group D is built and summed over (an independent check).
 FOLDED_ENUMERATED_N = 16
@@ -224,7 +225,7 @@ def _character_sum(problem, c: int) -> int:
         )
         return _integer(Fraction(total, group.order))
     if action.kind == "folded" and group.name == "symmetric" and not action.naive and group.n > FOLDED_ENUMERATED_N:
-        # D = ⟨(t, ρ(t))⟩ = S_n × S_m (see invariant.patterns): the average factors into the
+        # D = ⟨(t, ρ(t))⟩ = S_n × S_m (see invariant.solvers.patterns): the average factors into the
         # S_n-invariant polynomials times the S_m-orbits on the outputs (one).
         top = max(layout.degrees + (1,))
         a = {r: _var(r - 1, top) for r in range(1, top + 1)}
@@ -332,7 +333,7 @@ def hyperoctahedral_average(layout, action, m: int, top: int, channels: int = 1)
 
 
 def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], int]:
-    """Split an element of :func:`diagonal_group` into (g, π, s)."""
+    """Split an element of :func:`~invariant.proofs.representation.diagonal_group` into (g, π, s)."""
     n, m = problem.group.n, problem.action.outputs
     g = tuple(images[:n])
     pi = tuple(p - n for p in images[n : n + m])
@@ -340,7 +341,7 @@ def split_element(problem, images) -> tuple[tuple[int, ...], tuple[int, ...], in
 
 
 def _diagonal_sum(problem, c: int = 1) -> tuple[int, int]:
-    group = problem.action.diagonal_group()
+    group = diagonal_group(problem.action)
     order = int(group.order())
     inputs = sympy_group(problem.group.n, tuple(p.g for p in problem.action.pairs))
     outputs = _output_group(problem)
@@ -390,7 +391,7 @@ def _product_sum(problem, inputs, outputs, c: int = 1) -> int:
 
 def _signed_orbits(problem) -> int:
     """Orbits of the signed output generators on outputs that carry no sign conflict."""
-    from .components import signed_components
+    from ..solvers.components import signed_components
 
     m = problem.action.outputs
     u, v, s = [], [], []

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .errors import InvariantError
+from ..errors import InvariantError
 
 Perm = tuple[int, ...]
 

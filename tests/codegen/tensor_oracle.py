@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from codegen.tensor import Pattern
-from invariant.partitions import pattern_of as restricted_growth
+from invariant.solvers.partitions import pattern_of as restricted_growth
 
 
 def _orbits(tuples: np.ndarray, n: int, canon):

@@ -7,7 +7,7 @@ with output image (π, s) maps weights to weights,
 
 so the classes are the orbits of a signed permutation of the weight indices. numpy computes
 every generator's image of every weight at once (positions by the layout's ranking formula,
-vectorized), and :func:`~invariant.components.signed_components` finds the orbits. Memory is
+vectorized), and :func:`~invariant.solvers.components.signed_components` finds the orbits. Memory is
 a few integers per weight and generator; no Python object per weight.
 
 >>> from invariant.problem import lower
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvariantError
 from .components import SignedComponents, signed_orbits
-from .errors import InvariantError
 from .tying import ExplicitTying, explicit_tying
 
 
@@ -92,7 +92,7 @@ def _row_orbits(problem) -> ExplicitTying:
     orbits of G on the row with the sign s(g). Only rows are ever given to the components
     routine; the full labels are gathers.
     """
-    from .perms import compose, inverse, induced
+    from ..groups.permutations import compose, induced, inverse
 
     layout, action, group = problem.layout, problem.action, problem.group
     k = layout.input_order

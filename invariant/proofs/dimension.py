@@ -1,7 +1,7 @@
 """The dimension proof run on every derive: the derived dimension against the character formula.
 
-(The other proof, that the output rule is an action, belongs to the action:
-:meth:`invariant.actions.OutputAction.check`.)
+(The other proof, that the output rule is a representation, is
+:func:`invariant.proofs.representation.check_action`.)
 
 When no exact route computes the character formula without listing too many elements (a
 large group given by generators), the derivation still stands and ``missing`` says which

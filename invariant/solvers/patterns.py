@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from .errors import InvariantError
+from ..errors import InvariantError
 from .partitions import falling, falling_formula, num_blocks, pattern_of, set_partitions
 from .tying import Tying
 

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from invariant import InvariantError, LayerSpec, derive
-from invariant.characters import character_dimension, poly_character
-from invariant.groups import contains_alternating, named
-from invariant.partitions import bell, pattern_of
-from invariant.perms import cycle_type_counts, induced
+from invariant.groups.permutation_groups import contains_alternating, named
+from invariant.groups.permutations import cycle_type_counts, induced
 from invariant.problem import lower
+from invariant.proofs.characters import character_dimension, poly_character
+from invariant.solvers.partitions import bell, pattern_of
 
 
 def brute_force_classes(spec):
@@ -37,7 +37,7 @@ def brute_force_classes(spec):
 
     elements = [tuple(p) for p in itertools.permutations(range(spec.n))]
     if spec.group == "alternating":
-        from invariant.perms import sign
+        from invariant.groups.permutations import sign
 
         elements = [g for g in elements if sign(g) == 1]
     for g in elements:
@@ -203,8 +203,8 @@ def test_pattern_path_refuses_what_it_cannot_prove():
 
 @pytest.mark.parametrize("n", [4, 6, 8, pytest.param(10, marks=pytest.mark.slow)])
 def test_folded_rule_under_s_n_by_patterns_equals_the_symbolic_path(n):
-    from invariant.actions import folded_image
-    from invariant.perms import compose, identity, parse_cycles
+    from invariant.groups.actions import folded_image
+    from invariant.groups.permutations import compose, identity, parse_cycles
 
     spec = LayerSpec(layer="folded-quadratic", n=n, with_linear=True, with_bias=True)
     pattern, symbolic = derive(spec), derive(spec, method="symbolic")
