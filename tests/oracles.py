@@ -3,6 +3,23 @@
 from invariant.problem import lower
 
 
+def elements_of(gens):
+    """Every permutation in ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
+    n = len(gens[0])
+    seen = {tuple(range(n))}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for h in frontier:
+            for g in gens:
+                gh = tuple(g[h[i]] for i in range(n))
+                if gh not in seen:
+                    seen.add(gh)
+                    nxt.append(gh)
+        frontier = nxt
+    return seen
+
+
 def closure(spec):
     """Every element (g, π, s) of ⟨(g_i, ρ_i)⟩ by breadth-first closure (small groups only)."""
     pairs = [tuple(p) for p in lower(spec).action.pairs]

@@ -5,6 +5,20 @@ from hypothesis import strategies as st
 from invariant import LayerSpec
 
 
+def cycles_text(g) -> str:
+    """0-based cycle notation of an image tuple, written here (not the library's formatter); the identity is ``()``."""
+    seen, parts = [False] * len(g), []
+    for start in range(len(g)):
+        cyc, i = [], start
+        while not seen[i]:
+            seen[i] = True
+            cyc.append(i)
+            i = g[i]
+        if len(cyc) > 1:
+            parts.append("(" + " ".join(map(str, cyc)) + ")")
+    return "".join(parts) or "()"
+
+
 @st.composite
 def permutations(draw, n: int):
     return tuple(draw(st.permutations(range(n))))
@@ -34,20 +48,6 @@ GROUPS = ("symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral")
 
 def _degree(layer: str) -> int:
     return 1 if layer.endswith("linear") else 3 if layer == "cubic" else 2
-
-
-def _cycles(g) -> str:
-    """0-based cycle notation of an image tuple (written here, not the library's formatter)."""
-    seen, parts = [False] * len(g), []
-    for start in range(len(g)):
-        cyc, i = [], start
-        while not seen[i]:
-            seen[i] = True
-            cyc.append(i)
-            i = g[i]
-        if len(cyc) > 1:
-            parts.append("(" + " ".join(map(str, cyc)) + ")")
-    return "".join(parts) or "()"
 
 
 def _named_generator_count(group: str, n: int) -> int:
@@ -168,7 +168,7 @@ def layer_requests(draw, max_n: int = 6, max_cost: int = 2_500, max_generators: 
         count = _named_generator_count(group, n) if n >= (3 if group == "dihedral" else 1) else 1
     else:
         gens = draw(generator_lists(n, max_generators, folded=kind == "folded"))
-        kw["generators"] = "; ".join(map(_cycles, gens)) if draw(st.booleans()) else tuple(gens)
+        kw["generators"] = "; ".join(map(cycles_text, gens)) if draw(st.booleans()) else tuple(gens)
         count = len(gens)
     if kind == "custom":
         how = draw(st.sampled_from(["random", "identity", "parity", "induced"]))
@@ -183,7 +183,7 @@ def layer_requests(draw, max_n: int = 6, max_cost: int = 2_500, max_generators: 
         else:
             images = [draw(permutations(outputs)) for _ in range(count)]
         if count and tidy:
-            kw["output_generators"] = "; ".join(map(_cycles, images)) if draw(st.booleans()) else tuple(images)
+            kw["output_generators"] = "; ".join(map(cycles_text, images)) if draw(st.booleans()) else tuple(images)
         elif count:
             kw["output_generators"] = tuple(images[: draw(st.integers(0, count))]) or "()"
         kw["outputs"] = outputs

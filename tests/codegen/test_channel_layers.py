@@ -15,7 +15,7 @@ import pytest
 import torch
 from hypothesis import event, given
 from hypothesis import strategies as st
-from oracles import closure
+from oracles import closure, elements_of
 
 from codegen.channels import actions, channel_record, output_tail, uses_channel_path
 from codegen.check import check_file
@@ -68,23 +68,6 @@ CASES = {
     "symmetric3-quadratic-sign-M2-C2D2": (dict(layer="quadratic", n=3, output="sign", outputs=2, in_channels=2,
                                                out_channels=2), [transposition(3), cycle(3)]),
 }
-
-
-def elements_of(gens):
-    """Every permutation in ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
-    n = len(gens[0])
-    seen = {tuple(range(n))}
-    frontier = list(seen)
-    while frontier:
-        nxt = []
-        for h in frontier:
-            for g in gens:
-                gh = tuple(g[h[i]] for i in range(n))
-                if gh not in seen:
-                    seen.add(gh)
-                    nxt.append(gh)
-        frontier = nxt
-    return seen
 
 
 def power(g, r):

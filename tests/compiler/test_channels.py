@@ -14,7 +14,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from oracles import closure
+from oracles import closure, elements_of
 
 from invariant import LayerSpec, derive
 from invariant.channels import channel_count, module_kind, spec_channel_count
@@ -55,23 +55,6 @@ def pair_cycle(n):
 def pair_transposition(n):
     m = n // 2
     return tuple({0: 1, 1: 0, m: m + 1, m + 1: m}.get(i, i) for i in range(n))
-
-
-def elements(gens):
-    """Every element of ⟨gens⟩ by closure ((g h)(i) = g(h(i)))."""
-    n = len(gens[0])
-    seen = {tuple(range(n))}
-    frontier = list(seen)
-    while frontier:
-        nxt = []
-        for h in frontier:
-            for g in gens:
-                gh = tuple(g[h[i]] for i in range(n))
-                if gh not in seen:
-                    seen.add(gh)
-                    nxt.append(gh)
-        frontier = nxt
-    return seen
 
 
 def sign(g):
@@ -139,7 +122,7 @@ def standard(kw, gens):
     """(g, π, s) for the standard output actions, from the elements of ⟨gens⟩ written here."""
     spec = LayerSpec(**kw)
     out = []
-    for g in elements(gens):
+    for g in elements_of(gens):
         if spec.output == "permutation":
             out.append((g, on_tuples(g, spec.output_order), 1))
         elif spec.output == "trivial":
@@ -156,7 +139,7 @@ def ruled(kw, gens):
     """(g, π, s) of D = ⟨(g_i, ρ_i)⟩ for a rule given on generators (the library's lowering, checked
     against the group written here)."""
     group = closure(LayerSpec(**kw))
-    assert {g for g, _, _ in group} == elements(gens)
+    assert {g for g, _, _ in group} == elements_of(gens)
     return group
 
 

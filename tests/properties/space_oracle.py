@@ -92,20 +92,6 @@ def on_tuples(g: Perm, order: int) -> Perm:
     return tuple(images)
 
 
-def cycles_text(g: Perm) -> str:
-    """0-based cycle notation, written here (the identity is ``()``)."""
-    seen, parts = [False] * len(g), []
-    for start in range(len(g)):
-        cyc, i = [], start
-        while not seen[i]:
-            seen[i] = True
-            cyc.append(i)
-            i = g[i]
-        if len(cyc) > 1:
-            parts.append("(" + " ".join(map(str, cyc)) + ")")
-    return "".join(parts) or "()"
-
-
 def moved(g: Perm) -> list[int]:
     return [i for i, gi in enumerate(g) if gi != i]
 

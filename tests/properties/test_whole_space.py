@@ -42,7 +42,7 @@ import space_oracle as oracle
 import torch
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
-from strategies import layer_requests
+from strategies import cycles_text, layer_requests
 
 from invariant import InvariantError, LayerSpec, derive
 from invariant.report import to_dict
@@ -242,8 +242,8 @@ def check_module(kw: dict, cls, num_parameters: int, expected: int) -> None:
             fgx = call(layer, kw, torch.from_numpy(act_input(kw, g, x))).numpy()
             error = float(np.abs(fgx - act_output(kw, pi, s, fx)).max(initial=0.0))
             assert error <= TOLERANCE * scale, (
-                f"equivariance error {error:.3e} (scale {scale:.3g}) at g = {oracle.cycles_text(g)}, "
-                f"π = {oracle.cycles_text(pi)}, s = {s}")
+                f"equivariance error {error:.3e} (scale {scale:.3g}) at g = {cycles_text(g)}, "
+                f"π = {cycles_text(pi)}, s = {s}")
 
 
 # -- the test --------------------------------------------------------------------------------
