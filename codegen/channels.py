@@ -48,7 +48,6 @@ from invariant import __version__
 from invariant.api import derive
 from invariant.channels import (
     ChannelCount,
-    module_kind,
     module_parameters,
     parts,
     refuse_dense_size,
@@ -86,17 +85,6 @@ def actions(spec: LayerSpec) -> tuple[TensorAction, TensorAction]:
     tail = output_tail(spec)
     out = TensorAction(len(tail) - 1, tail[-1:])
     return TensorAction(spec.input_order, (spec.in_channels,)), out
-
-
-def uses_channel_path(spec: LayerSpec) -> bool:
-    """True for tensor orders or channels that the S_n tensor template does not take.
-
-    >>> uses_channel_path(LayerSpec(layer="linear", n=4, group="cyclic", in_channels=2))
-    True
-    >>> uses_channel_path(LayerSpec(layer="linear", n=4, in_channels=2))   # S_n: any-n tensor template
-    False
-    """
-    return module_kind(spec) == "dense"
 
 
 @dataclass(frozen=True)

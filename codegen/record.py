@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from invariant import __version__
 from invariant.api import derive
+from invariant.channels import module_form
 from invariant.errors import InvariantError
 from invariant.groups.permutation_groups import describe_order
 from invariant.layout import layout_of
@@ -126,17 +127,6 @@ def class_name(spec: LayerSpec) -> str:
     return "".join(w.capitalize() for w in words) + extra + str(spec.n)
 
 
-def structured_kind(spec: LayerSpec) -> str | None:
-    """``power_sums`` for S_n (permutation/trivial outputs), ``cyclic`` for C_n, else None."""
-    vector = spec.input_order == 1 and spec.output_order <= 1 and spec.in_channels == spec.out_channels == 1
-    if spec.param == "triangular" and not spec.layer.startswith("folded") and vector:
-        if spec.group == "symmetric" and spec.output in ("permutation", "trivial"):
-            return "power_sums"
-        if spec.group == "cyclic" and spec.output == "permutation" and spec.degree <= 2:
-            return "cyclic"
-    return None
-
-
 def require_representation(sol: Solution) -> Solution:
     """``sol`` if its output rule is a representation, else InvariantError with the witness:
     no module can be equivariant for a rule that is not a group action."""
@@ -150,9 +140,10 @@ def require_representation(sol: Solution) -> Solution:
 
 def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     """Derive, prove and realize everything a generated vector layer needs."""
-    if spec.input_order != 1 or spec.output_order > 1 or spec.in_channels != 1 or spec.out_channels != 1:
+    form = module_form(spec)
+    if form.kind != "vector":
         raise ValueError("tensor orders and channels have their own records (codegen.tensor, codegen.channels)")
-    kind = structured_kind(spec)
+    kind = form.structured
     weights_count = layout_of(spec).num_weights
     if kind != "power_sums" and weights_count > MAX_TRIPLES:  # refused before any derivation
         raise InvariantError(

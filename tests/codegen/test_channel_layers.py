@@ -17,11 +17,11 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from oracles import closure, elements_of
 
-from codegen.channels import actions, channel_record, output_tail, uses_channel_path
+from codegen.channels import actions, channel_record, output_tail
 from codegen.check import check_file
 from codegen.render import compile_module, emit_file, render_source
 from invariant import InvariantError, LayerSpec, derive
-from invariant.channels import MAX_DENSE_ENTRIES, channel_count
+from invariant.channels import MAX_DENSE_ENTRIES, channel_count, module_kind
 from invariant.report import to_json
 from invariant.testing import equivariance_error
 
@@ -154,7 +154,7 @@ SLOW_SPANS = {"cyclic4-quadratic-C2D2+B+C", "dihedral4-quadratic-C3", "cyclic4-l
 def test_module_spans_every_equivariant_map_the_character_formula_counts(name):
     kw, gens = CASES[name]
     spec = LayerSpec(**kw)
-    assert uses_channel_path(spec)
+    assert module_kind(spec) == "dense"
     layer = compile_module(spec)(dtype=torch.float64)
     assert function_span(layer, spec) == expected_dimension(kw, gens)
 
@@ -181,7 +181,7 @@ def test_random_groups_and_channels_are_equivariant(n, data):
               in_channels=data.draw(st.integers(1, 3)), out_channels=data.draw(st.integers(1, 2)),
               with_bias=data.draw(st.booleans()))
     spec = LayerSpec(**kw)
-    if not uses_channel_path(spec):  # a one-channel vector layer: the vector template's business
+    if module_kind(spec) != "dense":  # a one-channel vector layer: the vector template's business
         event("vector layer (other template)")
         return
     try:
