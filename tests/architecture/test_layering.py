@@ -68,7 +68,7 @@ LAYERS = {
     ],
     "invariant.notes": [["runtime"], ["antisym", "parity", "jacobian", "localization"], ["__init__"]],
     "codegen": [
-        ["powersums", "probe", "sandbox", "nets"],
+        ["powersums", "probe", "sandbox", "nets", "identity"],
         ["realize", "tensor"],
         ["record"],
         ["channels"],
