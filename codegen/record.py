@@ -152,10 +152,10 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         weights: Triples | Patterns = Patterns(pattern_families(spec, sol))
         terms, mix = power_sum_mix(spec, sol)
         structured = PowerSums(degree, terms, mix, spec.output == "permutation")
-        stats = interpolated_stats(spec, sol) if n > PATTERN_N else class_stats(sol)
+        stats = interpolated_stats(spec, sol) if n > PATTERN_N else class_stats(sol.layout, sol.tying)
     else:
         weights = _triples(sol, offsets)
-        stats = class_stats(sol)
+        stats = class_stats(sol.layout, sol.tying)
         if kind == "cyclic":  # the triples that build output 0's row of W, B and C
             row = math.prod(w_shape[1:])
             structured = Cyclic(tuple(

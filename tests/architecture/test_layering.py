@@ -54,6 +54,7 @@ LAYERS = {
         ["partitions", "tying", "components"],
         ["polynomials", "rref"],
         ["matching", "orbits", "patterns"],
+        ["lift"],
         ["__init__"],
     ],
     "invariant.proofs": [["dimension", "representation"], ["characters"], ["__init__"]],
