@@ -5,7 +5,8 @@
   tied parameter θ_c multiplies the orbit sum S_c; drawing θ_c ~ N(0, σ² M_c / E[S_c²]),
   M_c = Σ_{w∈c} E[x_w²], gives the same Var y_k (exact for equality-tied layers; with additive
   constraints, per free class). Above n = 7 the moments of a pattern class are polynomials in
-  n, interpolated from three small sizes (:mod:`invariant.solvers.lift`).
+  n of degree at most d, interpolated from d + 1 (at least three) small sizes
+  (:mod:`invariant.solvers.lift`).
 * **Pattern tables** (S_n): the class of W[k,i,j] depends only on which indices are equal; a
   table indexed by that equality pattern gives the parameter.
 * **Power sums** (S_n): each class's orbit sum written in x_k and p_r = Σ x_i^r, fitted with
@@ -23,7 +24,7 @@ from fractions import Fraction
 from invariant.errors import InvariantError
 from invariant.groups.permutation_groups import integer_partitions
 from invariant.solution import Solution
-from invariant.solvers.lift import BASE_N, class_key, interpolate, small_n
+from invariant.solvers.lift import BASE_N, class_key, interpolate, moment_sizes, small_n
 from invariant.spec import LayerSpec
 
 #: Power sums are fitted on the classes at this many points (every pattern of k, i, j, l occurs).
@@ -118,8 +119,8 @@ def init_std(spec: LayerSpec, sol: Solution, stats, gain: float = 2.0) -> tuple[
 
 
 def interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction, Fraction]]:
-    """Class moments at n from the classes at three small sizes (they are polynomials in n)."""
-    sizes = [PATTERN_N, PATTERN_N + 1, PATTERN_N + 2]
+    """Class moments at n from the classes at small sizes (polynomials in n: :func:`moment_sizes`)."""
+    sizes = moment_sizes(spec.degree)
     runs = []
     for m in sizes:
         small = small_n(spec, m)

@@ -23,7 +23,7 @@ Two things a generated S_n vector module needs are determined by the classes at 
   has a nonzero Gaussian moment only if every index occurs an even number of times among
   the 2d input slots, hence with at most d free indices. A polynomial of degree at most D
   is determined by its values at D + 1 points, so values at n = 7, ..., 7 + D lift
-  exactly to any n (:func:`interpolate`).
+  exactly to any n (:func:`moment_sizes`, :func:`interpolate`).
 
 :func:`small_n` gives the classes at a small n without the proofs ``derive`` runs (the
 pattern tying of the lowered problem), :func:`class_key` names a class across n.
@@ -68,6 +68,15 @@ def small_n(spec: LayerSpec, n: int) -> SmallN:
     """The pattern classes of ``spec``'s layer at ``n`` points (the pattern path must apply)."""
     problem = lower(spec.at_n(n))
     return SmallN(problem.layout, pattern_tying(problem))
+
+
+def moment_sizes(degree: int) -> tuple[int, ...]:
+    """The small n the moments of a degree-``degree`` layer are read at: degree + 1 of them (at least three).
+
+    >>> moment_sizes(2), moment_sizes(3)
+    ((7, 8, 9), (7, 8, 9, 10))
+    """
+    return tuple(range(BASE_N, BASE_N + max(degree, 2) + 1))
 
 
 def interpolate(points: Sequence[tuple[int, Fraction | int]], n: int) -> Fraction:

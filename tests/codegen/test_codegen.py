@@ -177,6 +177,17 @@ def test_init_variance_matches_unconstrained_layer():
     assert abs(var - 2.0) < 0.15
 
 
+@pytest.mark.parametrize("layer", ["linear", "quadratic", "cubic"])
+def test_interpolated_init_moments_are_the_enumerated_ones_at_large_n(layer):
+    # Above n = 7 the class moments are lifted from small n; at n = 10 they must equal the moments
+    # enumerated over the classes at n = 10 (a degree-d layer's moments are polynomials of degree d in n).
+    from codegen.realize import class_stats, interpolated_stats
+
+    spec = LayerSpec.build(layer=layer, n=10, with_linear=layer != "linear", with_bias=True)
+    sol = derive(spec, method="pattern")
+    assert interpolated_stats(spec, sol) == class_stats(sol.layout, sol.tying)
+
+
 def test_power_sum_path_at_large_n_is_equivariant_and_matches_dense():
     cls = invariant.compile(LayerSpec.build(layer="quadratic", n=40, with_linear=True, with_bias=True))
     layer = cls(dtype=torch.float64)
