@@ -162,10 +162,12 @@ def channel_record(spec: LayerSpec, method: str = "auto") -> ChannelRecord:
     num_free = sum(math.prod(f.shape) for f in families)
     count = spec_channel_count(spec)
     if count.num_parameters != num_free:
-        raise AssertionError(f"the dense module holds {num_free} parameters, invariant.channels counts {count.num_parameters}")
+        raise AssertionError(f"the dense module holds {num_free} parameters, "
+                             f"invariant.channels counts {count.num_parameters}")
     group = solutions[pieces[0].spec].problem.group
     return ChannelRecord(
-        identity=identity(str(spec), class_name(spec), _doc(spec, group, families, count)), n=spec.n, input_order=spec.input_order,
+        identity=identity(str(spec), class_name(spec), _doc(spec, group, families, count)),
+        n=spec.n, input_order=spec.input_order,
         in_channels=c_in, out_channels=c_out, points=points, outputs=spec.outputs,
         in_tail=(spec.n,) * spec.input_order + (c_in,), out_tail=output_tail(spec),
         num_free=num_free, families=tuple(families),

@@ -202,7 +202,8 @@ class InProcess:
 
 def _validate(trials, seed, tol, timeout, device) -> None:
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise InvariantError(f"trials must be a positive integer (a check that checks nothing proves nothing), got {trials!r}")
+        raise InvariantError("trials must be a positive integer (a check that checks nothing proves nothing), "
+                             f"got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvariantError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
     if not (isinstance(tol, (int, float)) and 0 < tol < math.inf):
@@ -488,7 +489,8 @@ def _split(payload: bytes, families) -> tuple:
     arrays, start = [], 0
     for _, shape, present in families:
         count = math.prod(shape) if present else 0
-        arrays.append(np.frombuffer(payload, dtype="<f8", count=count, offset=start).reshape(shape if present else (0,)))
+        array = np.frombuffer(payload, dtype="<f8", count=count, offset=start)
+        arrays.append(array.reshape(shape if present else (0,)))
         start += 8 * count
     return tuple(arrays)
 

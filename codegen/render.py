@@ -16,6 +16,7 @@ import base64
 import functools
 import importlib
 import zlib
+from collections.abc import Callable
 
 import jinja2
 
@@ -64,7 +65,9 @@ def _tensor_record(spec: LayerSpec, method: str) -> TensorRecord:
 
 
 #: The record builder of each module kind.
-RECORDS = {"vector": build_record, "tensor": _tensor_record, "dense": channel_record}
+RECORDS: dict[str, Callable[[LayerSpec, str], LayerRecord | TensorRecord | ChannelRecord]] = {
+    "vector": build_record, "tensor": _tensor_record, "dense": channel_record,
+}
 
 
 def spec_token(spec_text: str) -> str:

@@ -336,7 +336,8 @@ def forward_steps(layout: TensorLayout, fams: tuple[Family, ...]) -> tuple[Step,
             out_letters = BATCH + "".join(LETTERS[v] for v in kept)
             larger = [(kp, name) for lab, kp, name in made if lab == labels and set(kept) < set(kp)]
             if d == 0:
-                steps.append(Step(z, f"{phi}[{next(piece)}].split({width}, -1)", "biases, one row per output equality type"))
+                steps.append(Step(z, f"{phi}[{next(piece)}].split({width}, -1)",
+                                  "biases, one row per output equality type"))
             elif larger:
                 src_kept, source = min(larger, key=lambda item: (len(item[0]), item[1]))
                 dims = ", ".join(str(1 + i) for i, v in enumerate(src_kept) if v not in kept)
@@ -445,7 +446,8 @@ def tensor_record(layout: TensorLayout, patterns, spec_text: str, name: str,
     doc = _doc(layout, fams, num_free, gauge) + (channel_doc(count) if count is not None else ())
     return TensorRecord(
         identity=identity(spec_text, name, doc), k=layout.k, l=l, in_channels=layout.in_channels,
-        out_channels=layout.out_channels, outputs=layout.outputs, width=layout.outputs * layout.out_channels, degree=layout.degree,
+        out_channels=layout.out_channels, outputs=layout.outputs, width=layout.outputs * layout.out_channels,
+        degree=layout.degree,
         init_n=layout.n, num_free=num_free, gauge=gauge, families=fams, steps=forward_steps(layout, fams),
     )
 

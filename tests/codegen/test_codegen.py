@@ -31,7 +31,8 @@ CASES = {
     "cubic-sym": dict(layer="cubic", n=5, with_linear=True, with_bias=True),
     "cubic-cyclic": dict(layer="cubic", n=5, group="cyclic"),
     "cubic-sym-fullparam": dict(layer="cubic", n=3, param="full"),
-    "custom": dict(layer="quadratic", n=4, generators="(0 1)(2 3); (0 2)(1 3)", output_generators="(0 1); ()", outputs=2),
+    "custom": dict(layer="quadratic", n=4, generators="(0 1)(2 3); (0 2)(1 3)", output_generators="(0 1); ()",
+                   outputs=2),
 }
 
 
@@ -66,8 +67,8 @@ def test_structured_and_dense_forwards_and_gradients_agree(name):
         assert torch.allclose(a, b, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper", "cubic-sym",
-                                  "cubic-sym-fullparam"])
+@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper",
+                                  "cubic-sym", "cubic-sym-fullparam"])
 def test_gradcheck_and_explicit_backward(name):
     layer = layer_for(name)
     explicit = layer_for(name, backward="explicit")
@@ -151,7 +152,7 @@ def test_any_batch_shape_float32_state_dict_and_repr():
     # One dtype rule and one shape rule for every forward, with the expected shape named.
     for impl in ("auto", "dense"):
         module = cls(forward_impl=impl)
-        with pytest.raises(TypeError, match="expects torch.float32 input"):
+        with pytest.raises(TypeError, match=r"expects torch\.float32 input"):
             module(torch.randn(2, 6, dtype=torch.float64))
         with pytest.raises(ValueError, match=r"expects input of shape \(\.\.\., 6\), got \(2, 5\)"):
             module(torch.randn(2, 5))
