@@ -202,7 +202,8 @@ class InProcess:
 
 def _validate(trials, seed, tol, timeout, device) -> None:
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise InvariantError(f"trials must be a positive integer (a check that checks nothing proves nothing), got {trials!r}")
+        raise InvariantError("trials must be a positive integer (a check that checks nothing proves nothing), "
+                             f"got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvariantError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
     if not (isinstance(tol, (int, float)) and 0 < tol < math.inf):
@@ -305,12 +306,12 @@ def provenance(text: bytes, spec) -> str:
 
 def _actions(spec):
     """Input and output actions and the output's trailing shape, as the spec's template lays them out."""
+    from invariant.channels import module_form
     from invariant.equivariance import VECTOR
 
-    from .channels import actions, output_tail, uses_channel_path
-    from .tensor import uses_tensor_path
+    from .channels import actions, output_tail
 
-    if not (uses_tensor_path(spec) or uses_channel_path(spec)):
+    if module_form(spec).kind == "vector":
         return VECTOR, VECTOR, (spec.outputs,)
     return (*actions(spec), output_tail(spec))
 
@@ -379,12 +380,10 @@ def measure(path: str, text: bytes, spec, box, trials: int, seed: int, tol: floa
     """
     import numpy as np
 
+    from invariant.channels import module_form
     from invariant.equivariance import equivariance_error, sampler
 
-    from .channels import uses_channel_path
-    from .tensor import uses_tensor_path
-
-    kind = "tensor" if uses_tensor_path(spec) else "channel" if uses_channel_path(spec) else "vector"
+    kind = module_form(spec).kind
     hello, _ = box.receive(lambda header: 0)
     isolation = hello.get("isolation")
     if isolation not in ("pid namespace", "none", "in process"):
@@ -399,7 +398,7 @@ def measure(path: str, text: bytes, spec, box, trials: int, seed: int, tol: floa
     _, payload = box.receive(lambda h: _weights_size(path, h, families))
     weights = _split(payload, families) if families else ()
 
-    names = {"vector": ["default", "dense", "explicit", "projected"], "channel": ["default"],
+    names = {"vector": ["default", "dense", "explicit", "projected"], "dense": ["default"],
              "tensor": ["default", "dense", f"default at n={following.n}", f"dense at n={following.n}"]}[kind]
     at = [spec, spec, following, following] if kind == "tensor" else [spec] * len(names)
     inputs = {s.n: _inputs(s, trials, seed) for s in {spec, following}}
@@ -490,7 +489,8 @@ def _split(payload: bytes, families) -> tuple:
     arrays, start = [], 0
     for _, shape, present in families:
         count = math.prod(shape) if present else 0
-        arrays.append(np.frombuffer(payload, dtype="<f8", count=count, offset=start).reshape(shape if present else (0,)))
+        array = np.frombuffer(payload, dtype="<f8", count=count, offset=start)
+        arrays.append(array.reshape(shape if present else (0,)))
         start += 8 * count
     return tuple(arrays)
 

@@ -14,8 +14,9 @@ never the comparison.
   module ``name``, construct the forwards of its kind with standard normal parameters from
   ``seed`` (``vector``: the default forward, ``forward_impl="dense"``, ``backward="explicit"``,
   ``mode="projected"`` loaded from ``weights()``; ``tensor``: the default and dense forwards
-  at the spec's n and at ``n_next``; ``channel``: the default forward). The answer lists
-  the tensors of ``weights()`` (vector and channel kinds; their float64 bytes are the
+  at the spec's n and at ``n_next``; ``dense``: the default forward). The kind is
+  :func:`invariant.channels.module_form`'s. The answer lists
+  the tensors of ``weights()`` (vector and dense kinds; their float64 bytes are the
   payload), for the checker's own evaluation;
 - ``{"op": "forward", "index", "name", "shape"}`` with a float64 input as payload: the
   output of forward ``index`` (its shape and dtype; its bytes when it is float64).
@@ -92,7 +93,7 @@ class Session:
             self.forwards = [tied, _tied(layer, tied, "dense", forward_impl="dense", n=n, **options)]
             self.forwards += [tied, _tied(layer, tied, f"dense at n={n_next}", forward_impl="dense", n=n_next,
                                           **options)]
-        elif kind == "channel":
+        elif kind == "dense":
             weights = _guard("weights()", tied.weights)
             self.forwards = [tied]
         else:

@@ -5,11 +5,14 @@
   tied parameter θ_c multiplies the orbit sum S_c; drawing θ_c ~ N(0, σ² M_c / E[S_c²]),
   M_c = Σ_{w∈c} E[x_w²], gives the same Var y_k (exact for equality-tied layers; with additive
   constraints, per free class). Above n = 7 the moments of a pattern class are polynomials in
-  n, interpolated exactly from three small sizes.
+  n of degree at most d, interpolated from d + 1 (at least three) small sizes
+  (:mod:`invariant.solvers.lift`).
 * **Pattern tables** (S_n): the class of W[k,i,j] depends only on which indices are equal; a
   table indexed by that equality pattern gives the parameter.
 * **Power sums** (S_n): each class's orbit sum written in x_k and p_r = Σ x_i^r, fitted with
-  SymPy at n_p = min(n, 7) and verified exactly at n_p + 1, then collected over classes.
+  SymPy on the classes at n_p = min(n, 7) and verified exactly at n_p + 1 (the classes at
+  small n and why they determine every n: :mod:`invariant.solvers.lift`), then collected
+  over classes.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from invariant.api import derive
 from invariant.errors import InvariantError
 from invariant.groups.permutation_groups import integer_partitions
 from invariant.solution import Solution
+from invariant.solvers.lift import BASE_N, class_key, interpolate, moment_sizes, small_n
 from invariant.spec import LayerSpec
 
-#: Power sums are fitted on a derivation at this many points (every pattern of k, i, j, l occurs).
-PATTERN_N = 7
+#: Power sums are fitted on the classes at this many points (every pattern of k, i, j, l occurs).
+PATTERN_N = BASE_N
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,12 @@ def _exponents(idx) -> dict[int, int]:
     return exps
 
 
-def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
+def _moment_counts(lay, members, signs) -> tuple[Fraction, Fraction]:
     """(M_c, E[S_c²]) over the members at the representative's output, x ~ N(0, I).
 
     M_c = Σ_w E[x_w²]; S_c = Σ_m a_m x^m grouping members by monomial, and
     E[S_c²] = Σ_{m, m'} a_m a_m' E[x^m x^m'] (Gaussian moments, Isserlis).
     """
-    lay = sol.layout
     keys = [lay.key(w) for w in members]
     k0 = keys[0][1]
     coeff: dict[tuple[int, ...], int] = {}
@@ -82,11 +84,12 @@ def _moment_counts(sol: Solution, members, signs) -> tuple[Fraction, Fraction]:
     return Fraction(m_total), Fraction(second)
 
 
-def class_stats(sol: Solution) -> list[tuple[Fraction, Fraction]]:
+def class_stats(layout, tying) -> list[tuple[Fraction, Fraction]]:
+    """(M_c, E[S_c²]) of every class of ``tying`` (a solution's, or the classes at a small n)."""
     stats = []
-    for c in range(sol.num_classes):
-        members = sol.members(c)
-        stats.append(_moment_counts(sol, [w for w, _ in members], [s for _, s in members]))
+    for c in range(tying.num_classes):
+        members = tying.members(c)
+        stats.append(_moment_counts(layout, [w for w, _ in members], [s for _, s in members]))
     return stats
 
 
@@ -115,31 +118,19 @@ def init_std(spec: LayerSpec, sol: Solution, stats, gain: float = 2.0) -> tuple[
     )
 
 
-def _pattern_key(sol: Solution, c: int) -> tuple:
-    """What identifies a pattern-path class across n: (family, output, pattern)."""
-    p = sol.patterns[c]
-    return p.family_index, p.output, p.blocks
-
-
 def interpolated_stats(spec: LayerSpec, base: Solution) -> list[tuple[Fraction, Fraction]]:
-    """Class moments at n from derivations at three small sizes (they are polynomials in n)."""
-    import sympy  # only here and in the power-sum fit: a refusal on size must not pay for it
-
-    sizes = [PATTERN_N, PATTERN_N + 1, PATTERN_N + 2]
+    """Class moments at n from the classes at small sizes (polynomials in n: :func:`moment_sizes`)."""
+    sizes = moment_sizes(spec.degree)
     runs = []
     for m in sizes:
-        small = derive(spec.at_n(m))
-        by_key = {_pattern_key(small, c): stat for c, stat in enumerate(class_stats(small))}
-        runs.append([by_key[_pattern_key(base, c)] for c in range(base.num_classes)])
-    t = sympy.Symbol("t")
-    out = []
-    for c in range(base.num_classes):
-        vals = []
-        for part in (0, 1):
-            poly = sympy.interpolate([(m, runs[i][c][part]) for i, m in enumerate(sizes)], t)
-            vals.append(Fraction(str(poly.subs(t, spec.n))))
-        out.append(tuple(vals))
-    return out
+        small = small_n(spec, m)
+        stats = class_stats(small.layout, small.tying)
+        by_key = {class_key(p): stat for p, stat in zip(small.tying.patterns, stats)}
+        runs.append([by_key[class_key(p)] for p in base.patterns])
+    return [
+        tuple(interpolate([(m, runs[i][c][part]) for i, m in enumerate(sizes)], spec.n) for part in (0, 1))
+        for c in range(base.num_classes)
+    ]
 
 
 def pattern_families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
@@ -168,17 +159,16 @@ def pattern_families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
     return tuple(fams)
 
 
-def _orbit_sums(sol: Solution):
+def _orbit_sums(lay, tying):
     """Symbols x_0..x_{n-1} and Σ_{w ∈ c, output k} s_w x_idx(w) for every class c and output k."""
     import sympy
 
-    xs = sympy.symbols(f"x0:{sol.spec.n}")
-    lay = sol.layout
-    terms: dict[tuple[int, int], list] = {}
-    for c in range(sol.num_classes):
-        for w, s in sol.members(c):
+    xs = sympy.symbols(f"x0:{lay.n}")
+    terms: dict[tuple, list] = {}
+    for c, p in enumerate(tying.patterns):
+        for w, s in tying.members(c):
             _, k, idx = lay.key(w)
-            terms.setdefault((_pattern_key(sol, c), k), []).append(s * sympy.Mul(*[xs[i] for i in idx]))
+            terms.setdefault((class_key(p), k), []).append(s * sympy.Mul(*[xs[i] for i in idx]))
     return xs, {key: sympy.Add(*t) for key, t in terms.items()}
 
 
@@ -193,16 +183,17 @@ def power_sum_mix(spec: LayerSpec, sol: Solution):
     fit_n = min(spec.n, PATTERN_N)
     check_sizes = [fit_n] + ([fit_n + 1] if spec.n > fit_n else [])
     gens = [XK] + [power_symbol(r) for r in range(1, spec.degree + 1)] + [ONE]
-    orbit_sums = {size: _orbit_sums(derive(spec.at_n(size))) for size in check_sizes}
+    orbit_sums = {size: _orbit_sums(small.layout, small.tying) for size in check_sizes
+                  for small in [small_n(spec, size)]}
     lay = sol.layout
     pieces = []
     for c in range(sol.num_classes):
-        f, k0, idx0 = lay.key(sol.representative(c))
+        _, k0, idx0 = lay.key(sol.representative(c))
         degree = len(idx0)
         formula = None
         for size in check_sizes:
             xs, sums = orbit_sums[size]
-            orbit = sums.get((_pattern_key(sol, c), k0), sympy.Integer(0))
+            orbit = sums.get((class_key(sol.patterns[c]), k0), sympy.Integer(0))
             xk = xs[k0] if perm else None
             if formula is None:
                 formula = fit_power_sums(orbit, xs, xk, degree)

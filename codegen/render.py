@@ -16,17 +16,19 @@ import base64
 import functools
 import importlib
 import zlib
+from collections.abc import Callable
 
 import jinja2
 
 from invariant.api import derive
+from invariant.channels import module_form
 from invariant.errors import InvariantError
 from invariant.files import write_atomic
 from invariant.spec import LayerSpec
 
-from .channels import ChannelRecord, channel_record, uses_channel_path
+from .channels import ChannelRecord, channel_record
 from .record import LayerRecord, build_record
-from .tensor import TensorRecord, build_tensor_record, uses_tensor_path
+from .tensor import TensorRecord, build_tensor_record
 
 TEMPLATES = {TensorRecord: "tensor_layer.py.j2", ChannelRecord: "channel_layer.py.j2", LayerRecord: "layer.py.j2"}
 
@@ -50,14 +52,22 @@ def render_record(record: LayerRecord | TensorRecord | ChannelRecord) -> str:
 
 @functools.lru_cache(maxsize=64)
 def render_source(spec: LayerSpec, method: str = "auto") -> str:
-    """The generated module's source for ``spec`` (cached on the canonical spec)."""
-    if uses_tensor_path(spec):
-        if method not in ("auto", "pattern"):
-            derive(spec, method=method)  # the path asked for runs; the module is realized from the pattern classes
-        return render_record(build_tensor_record(derive(spec, method="pattern")))
-    if uses_channel_path(spec):
-        return render_record(channel_record(spec, method))
-    return render_record(build_record(spec, method))
+    """The generated module's source for ``spec`` (cached on the canonical spec): the record
+    of its module kind (:func:`invariant.channels.module_form`) placed in its template."""
+    return render_record(RECORDS[module_form(spec).kind](spec, method))
+
+
+def _tensor_record(spec: LayerSpec, method: str) -> TensorRecord:
+    """The tensor module's record: realized from the pattern classes, whichever path is asked for."""
+    if method not in ("auto", "pattern"):
+        derive(spec, method=method)  # the path asked for runs; the module is realized from the pattern classes
+    return build_tensor_record(derive(spec, method="pattern"))
+
+
+#: The record builder of each module kind.
+RECORDS: dict[str, Callable[[LayerSpec, str], LayerRecord | TensorRecord | ChannelRecord]] = {
+    "vector": build_record, "tensor": _tensor_record, "dense": channel_record,
+}
 
 
 def spec_token(spec_text: str) -> str:

@@ -88,6 +88,39 @@ def module_kind(spec: LayerSpec) -> str:
 
 
 @dataclass(frozen=True)
+class ModuleForm:
+    """What ``emit`` writes for a spec: the module ``kind`` (:func:`module_kind`) and, for a
+    vector module, the name of its structured forward (``power_sums``, ``cyclic``) or None."""
+
+    kind: str
+    structured: str | None = None
+
+
+def module_form(spec: LayerSpec) -> ModuleForm:
+    """The one decision of which module (and which structured forward) a spec gets.
+
+    A vector module has a structured forward when it is triangular and not folded:
+    ``power_sums`` for S_n with permutation or trivial outputs (each class's orbit sum in
+    x_k and the power sums p_r = Σ x_i^r), ``cyclic`` for C_n with permutation outputs up
+    to degree 2 (circular correlation by FFT). Codegen's records, renderer and checker
+    dispatch on this value only.
+
+    >>> module_form(LayerSpec(layer="quadratic", n=5)), module_form(LayerSpec(layer="linear", n=5, group="dihedral"))
+    (ModuleForm(kind='vector', structured='power_sums'), ModuleForm(kind='vector', structured=None))
+    >>> module_form(LayerSpec(layer="linear", n=5, input_order=2, output_order=2))
+    ModuleForm(kind='tensor', structured=None)
+    """
+    kind = module_kind(spec)
+    structured = None
+    if kind == "vector" and spec.param == "triangular" and not spec.layer.startswith("folded"):
+        if spec.group == "symmetric" and spec.output in ("permutation", "trivial"):
+            structured = "power_sums"
+        elif spec.group == "cyclic" and spec.output == "permutation" and spec.degree <= 2:
+            structured = "cyclic"
+    return ModuleForm(kind, structured)
+
+
+@dataclass(frozen=True)
 class Part:
     """One family of a dense module and the derivation it is read from.
 

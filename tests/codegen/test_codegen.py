@@ -31,7 +31,8 @@ CASES = {
     "cubic-sym": dict(layer="cubic", n=5, with_linear=True, with_bias=True),
     "cubic-cyclic": dict(layer="cubic", n=5, group="cyclic"),
     "cubic-sym-fullparam": dict(layer="cubic", n=3, param="full"),
-    "custom": dict(layer="quadratic", n=4, generators="(0 1)(2 3); (0 2)(1 3)", output_generators="(0 1); ()", outputs=2),
+    "custom": dict(layer="quadratic", n=4, generators="(0 1)(2 3); (0 2)(1 3)", output_generators="(0 1); ()",
+                   outputs=2),
 }
 
 
@@ -66,8 +67,8 @@ def test_structured_and_dense_forwards_and_gradients_agree(name):
         assert torch.allclose(a, b, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper", "cubic-sym",
-                                  "cubic-sym-fullparam"])
+@pytest.mark.parametrize("name", ["quad-sym-full-terms", "quad-cyclic", "quad-sym-fullparam", "linear-hyper",
+                                  "cubic-sym", "cubic-sym-fullparam"])
 def test_gradcheck_and_explicit_backward(name):
     layer = layer_for(name)
     explicit = layer_for(name, backward="explicit")
@@ -151,7 +152,7 @@ def test_any_batch_shape_float32_state_dict_and_repr():
     # One dtype rule and one shape rule for every forward, with the expected shape named.
     for impl in ("auto", "dense"):
         module = cls(forward_impl=impl)
-        with pytest.raises(TypeError, match="expects torch.float32 input"):
+        with pytest.raises(TypeError, match=r"expects torch\.float32 input"):
             module(torch.randn(2, 6, dtype=torch.float64))
         with pytest.raises(ValueError, match=r"expects input of shape \(\.\.\., 6\), got \(2, 5\)"):
             module(torch.randn(2, 5))
@@ -175,6 +176,17 @@ def test_init_variance_matches_unconstrained_layer():
     ys = [cls(dtype=torch.float64)(torch.randn(64, 8, dtype=torch.float64)) for _ in range(400)]
     var = torch.cat(ys).var().item()
     assert abs(var - 2.0) < 0.15
+
+
+@pytest.mark.parametrize("layer", ["linear", "quadratic", "cubic"])
+def test_interpolated_init_moments_are_the_enumerated_ones_at_large_n(layer):
+    # Above n = 7 the class moments are lifted from small n; at n = 10 they must equal the moments
+    # enumerated over the classes at n = 10 (a degree-d layer's moments are polynomials of degree d in n).
+    from codegen.realize import class_stats, interpolated_stats
+
+    spec = LayerSpec.build(layer=layer, n=10, with_linear=layer != "linear", with_bias=True)
+    sol = derive(spec, method="pattern")
+    assert interpolated_stats(spec, sol) == class_stats(sol.layout, sol.tying)
 
 
 def test_power_sum_path_at_large_n_is_equivariant_and_matches_dense():
