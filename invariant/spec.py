@@ -6,8 +6,9 @@ output action, the tensor orders of input and output and the channels. It is onl
 Its string form is canonical and round-trips; the sha256 of that string is its identity.
 
 >>> s = LayerSpec(layer="quadratic", n=4)
->>> str(s)
-'layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4, param=triangular, with_linear=false, with_bias=false'
+>>> print(s)  # doctest: +NORMALIZE_WHITESPACE
+layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4,
+param=triangular, with_linear=false, with_bias=false
 >>> LayerSpec.parse(str(s)) == s
 True
 >>> import hashlib; s.sha256 == hashlib.sha256(str(s).encode()).hexdigest()
@@ -167,7 +168,8 @@ class LayerSpec:
             given = len(out_gens) if not isinstance(out_gens, str) else len(out_gens.split(";"))
             if given != count:
                 raise InvariantError(
-                    f"{given} output generators given for {count} input generators; give one per input generator, in order"
+                    f"{given} output generators given for {count} input generators; "
+                    "give one per input generator, in order"
                 )
         elif requested is None:
             output = "folded" if folded else ("trivial" if requested_order == 0 else "permutation")
@@ -218,9 +220,13 @@ class LayerSpec:
         if self.degree == 1 and self.param == "full":
             raise InvariantError("the full parametrization applies to quadratic and cubic layers")
         if self.degree == 1 and self.with_linear:
-            raise InvariantError("an extra linear term applies to quadratic and cubic layers (a linear layer is already linear)")
+            raise InvariantError(
+                "an extra linear term applies to quadratic and cubic layers (a linear layer is already linear)"
+            )
         if self.naive and not (folded and self.group == "symmetric"):
-            raise InvariantError("naive mode reproduces the note's folded procedure: it needs a folded layer and the symmetric group")
+            raise InvariantError(
+                "naive mode reproduces the note's folded procedure: it needs a folded layer and the symmetric group"
+            )
 
     # -- derived facts ---------------------------------------------------------------------------
 
@@ -315,10 +321,7 @@ class LayerSpec:
 
 
 def _check_type(name: str, value, kind: type) -> None:
-    if kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, kind)
+    ok = (isinstance(value, int) and not isinstance(value, bool)) if kind is int else isinstance(value, kind)
     if not ok:
         what = {int: "an integer", bool: "a bool (True or False)", str: "a string"}[kind]
         raise InvariantError(f"{name} must be {what}, got {value!r:.60}")
@@ -327,7 +330,9 @@ def _check_type(name: str, value, kind: type) -> None:
 def _check_int(name: str, value, low: int) -> None:
     _check_type(name, value, int)
     if abs(value) >= 10**MAX_N_DIGITS:
-        raise InvariantError(f"{name} has more than {MAX_N_DIGITS} digits; sizes are far smaller (see the README's limits)")
+        raise InvariantError(
+            f"{name} has more than {MAX_N_DIGITS} digits; sizes are far smaller (see the README's limits)"
+        )
     if value < low:
         raise InvariantError(f"{name} must be {'positive' if low == 1 else f'at least {low}'}, got {value}")
 
