@@ -19,12 +19,16 @@ sized by formula before any work, and refused at once beyond the limits below.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .errors import InvariantError
 from .problem import lower
 from .proofs.dimension import DimensionCheck
 from .proofs.representation import check_action
 from .spec import LayerSpec
+
+if TYPE_CHECKING:
+    from .solvers.tying import Tying
 
 METHODS = ("auto", "pattern", "symbolic", "orbit")
 
@@ -65,7 +69,11 @@ def choose_method(problem, method: str = "auto") -> str:
     if method == "auto":
         if pattern_reason is None:
             return "pattern"
-        orbit = triangular and num_weights > AUTO_ORBIT_WEIGHTS and (orbit_reason is None or num_weights > MAX_SYMBOLIC_WEIGHTS)
+        orbit = (
+            triangular
+            and num_weights > AUTO_ORBIT_WEIGHTS
+            and (orbit_reason is None or num_weights > MAX_SYMBOLIC_WEIGHTS)
+        )
         method = "orbit" if orbit else "symbolic"
     if method == "pattern" and pattern_reason:
         raise InvariantError(pattern_reason)
@@ -77,7 +85,9 @@ def choose_method(problem, method: str = "auto") -> str:
         )
     if method == "orbit":
         if not triangular:
-            raise InvariantError("the orbit path needs the triangular parametrization (the full one has additive constraints)")
+            raise InvariantError(
+                "the orbit path needs the triangular parametrization (the full one has additive constraints)"
+            )
         if orbit_reason:
             raise InvariantError(orbit_reason)
     if method == "symbolic" and num_weights > MAX_SYMBOLIC_WEIGHTS:
@@ -99,7 +109,8 @@ def _presize_custom(problem, method: str, orbit_reason: str | None) -> None:
     analysed on the way to an answer.
     """
     group = problem.group
-    only_pattern = method == "pattern" or (orbit_reason is not None and problem.layout.num_weights > MAX_SYMBOLIC_WEIGHTS)
+    too_large = problem.layout.num_weights > MAX_SYMBOLIC_WEIGHTS
+    only_pattern = method == "pattern" or (orbit_reason is not None and too_large)
     if not only_pattern or group.n < 8:
         return
     why = orbit_reason or "the pattern path needs the symmetric or alternating group"
@@ -146,6 +157,7 @@ def _derive(spec: LayerSpec, method: str):
     chosen = choose_method(problem, method)
     equalities: tuple = ()
     num_constraints = None
+    tying: Tying
     if chosen == "pattern":
         from .solvers.patterns import pattern_tying
 

@@ -9,11 +9,12 @@ subcommand needs it (``invariant --help`` loads no SymPy, numpy or torch).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import signal
 import sys
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import InvariantError
@@ -32,7 +33,7 @@ _FLAG_PATTERN = re.compile(r"^(" + "|".join(sorted(map(re.escape, _FLAGS), key=l
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2."""
 
-    def error(self, message: str) -> None:  # noqa: D401
+    def error(self, message: str) -> NoReturn:  # noqa: D401
         raise InvariantError(message)
 
 
@@ -135,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--tol", type=float, default=1e-10,
                    help="largest acceptable error in float64, relative to max(1, max |f(x)|) (default: 1e-10)")
     c.add_argument("--seed", type=_integer, default=0, help="random seed, 0 to 2**32 - 1 (default: 0)")
-    c.add_argument("--timeout", type=float, default=60.0, help="seconds before the run is stopped, exit 2 (default: 60)")
+    c.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds before the run is stopped, exit 2 (default: 60)")
     c.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="where the module runs (default: auto = cuda if available)")
     return parser
@@ -153,15 +155,19 @@ def _add_variety_parser(sub) -> None:
     them, the run's as :func:`~invariant.networks.variety` takes them (which checks them)."""
     from .networks.spec import OUTPUTS as NETWORK_OUTPUTS
 
-    v = sub.add_parser("variety", help="the variety of end-to-end equivariant weights of a multi-layer quadratic network",
+    v = sub.add_parser("variety",
+                       help="the variety of end-to-end equivariant weights of a multi-layer quadratic network",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    v.add_argument("--widths", required=True, help="N,H1,...,OUT: inputs, hidden widths, outputs, e.g. 3,2,1 (required)")
+    v.add_argument("--widths", required=True,
+                   help="N,H1,...,OUT: inputs, hidden widths, outputs, e.g. 3,2,1 (required)")
     _add_action_options(v, NETWORK_OUTPUTS, "trivial")
     v.add_argument("--with-linear", action="store_true", help="add linear terms B o to every layer (default: off)")
     v.add_argument("--with-bias", action="store_true", help="add constant terms C to every layer (default: off)")
     v.add_argument("--format", choices=("text", "json", "latex"), default="text", help="report format (default: text)")
-    v.add_argument("--starts", type=_integer, default=24, help="random starts of the numerical path, 0 to 500 (default: 24)")
-    v.add_argument("--seed", type=_integer, default=0, help="random seed of the numerical path, 0 to 2**32 - 1 (default: 0)")
+    v.add_argument("--starts", type=_integer, default=24,
+                   help="random starts of the numerical path, 0 to 500 (default: 24)")
+    v.add_argument("--seed", type=_integer, default=0,
+                   help="random seed of the numerical path, 0 to 2**32 - 1 (default: 0)")
     v.add_argument("--no-exact", action="store_true", help="skip the exact (Singular) path (default: run it)")
     v.add_argument("--budget", type=_seconds, default=60.0,
                    help="time budget of the exact path in seconds, at most 60 (default: 60)")
@@ -325,10 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         signals.caught = True
         remove_unfinished()
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        try:
+        with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code still tells
             print(f"invariant: interrupted ({signal.Signals(signum).name})", file=sys.stderr, flush=True)
-        except (OSError, ValueError):  # stderr closed: the exit code still tells
-            pass
         return 128 + signum
     finally:
         signals.restore()

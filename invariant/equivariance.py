@@ -167,7 +167,10 @@ class Measurement:
     def __str__(self) -> str:
         if not self.finite:
             return f"non-finite output (NaN or inf) within {self.trials} random group elements"
-        return f"equivariance error {self.error:.3e} (output scale {self.scale:.3g}, {self.dtype}) over {self.trials} random group elements"
+        return (
+            f"equivariance error {self.error:.3e} (output scale {self.scale:.3g}, {self.dtype}) "
+            f"over {self.trials} random group elements"
+        )
 
 
 def equivariance_error(
@@ -200,11 +203,14 @@ def equivariance_error(
         dtype = dtype or fx.dtype.name
         for y in (fx, fgx):
             if not output_action.fits(y.shape, pi):
-                raise InvariantError(f"output of shape {y.shape} does not fit the output action "
-                                     f"(order {output_action.order}, channels {output_action.channels}, {len(pi)} points)")
+                raise InvariantError(
+                    f"output of shape {y.shape} does not fit the output action "
+                    f"(order {output_action.order}, channels {output_action.channels}, {len(pi)} points)"
+                )
         fx, fgx = fx.astype(np.float64), fgx.astype(np.float64)
         if not (np.isfinite(fx).all() and np.isfinite(fgx).all()):
             return Measurement(math.nan, scale, t, dtype, False)
         scale = max(scale, float(np.abs(fx).max(initial=0.0)))
         worst = max(worst, float(np.abs(fgx - s * output_action.apply(pi, fx)).max(initial=0.0)))
+    assert dtype is not None  # named by the first trial (trials >= 1)
     return Measurement(worst, scale, trials, dtype, True)

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -66,6 +67,11 @@ def _error(shown: str, reason: str) -> InvariantError:
     return InvariantError(f"cannot write {shown}: {reason}")
 
 
+def _reason(exc: OSError) -> str:
+    """What went wrong: the system's message (an OSError raised without an errno has none)."""
+    return exc.strerror or str(exc)
+
+
 def _plan(path: str | os.PathLike) -> _Plan:
     shown = os.fspath(path)
     if not shown:
@@ -77,11 +83,11 @@ def _plan(path: str | os.PathLike) -> _Plan:
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise _error(shown, exc.strerror or str(exc)) from None
+        raise _error(shown, _reason(exc)) from None
     except ValueError as exc:  # an embedded NUL, or a name the file system encoding cannot hold
         raise _error(repr(shown), str(exc)) from None
-    descriptor = _descriptor(shown) if st is not None else None
-    if descriptor is not None:  # /dev/stdout, /proc/self/fd/N: an open file, whatever it is
+    # /dev/stdout, /proc/self/fd/N: an open file, whatever it is
+    if st is not None and (descriptor := _descriptor(shown)) is not None:
         if stat.S_ISDIR(st.st_mode) or not os.access(shown, os.W_OK):
             raise _error(shown, "not writable")
         return _Plan(shown, Path(shown), True, None, descriptor)
@@ -146,21 +152,21 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
             with os.fdopen(os.dup(plan.descriptor), "wb") as fh:
                 fh.write(payload)
         except OSError as exc:
-            raise _error(plan.shown, exc.strerror) from None
+            raise _error(plan.shown, _reason(exc)) from None
         return
     if plan.direct:
         try:
             # O_NONBLOCK: a reader-less pipe fails (ENXIO) instead of blocking; O_TRUNC acts on regular files only.
             fd = os.open(plan.target, os.O_WRONLY | os.O_NONBLOCK | os.O_TRUNC)
         except OSError as exc:
-            reason = "no process reads from this pipe" if exc.errno == errno.ENXIO else exc.strerror
+            reason = "no process reads from this pipe" if exc.errno == errno.ENXIO else _reason(exc)
             raise _error(plan.shown, reason) from None
         os.set_blocking(fd, True)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
         except OSError as exc:
-            raise _error(plan.shown, exc.strerror) from None
+            raise _error(plan.shown, _reason(exc)) from None
         return
     tmp = plan.target.parent / f".inv-{secrets.token_hex(4)}.tmp"
     _UNFINISHED.add(tmp)  # known before it exists: an interruption anywhere from here on cannot leave it
@@ -168,7 +174,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
     except OSError as exc:
         _UNFINISHED.discard(tmp)  # not made, or (a name taken) not ours
-        raise _error(plan.shown, exc.strerror) from None
+        raise _error(plan.shown, _reason(exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -184,7 +190,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         tmp.unlink(missing_ok=True)
         _UNFINISHED.discard(tmp)  # only once it is gone: a second interruption still finds it registered
         if isinstance(exc, OSError):
-            raise _error(plan.shown, exc.strerror) from None
+            raise _error(plan.shown, _reason(exc)) from None
         raise
 
 
@@ -200,10 +206,8 @@ def remove_unfinished() -> None:
     ([], set())
     """
     while _UNFINISHED:
-        try:
+        with contextlib.suppress(OSError):  # the directory became unwritable meanwhile: nothing more can be done
             _UNFINISHED.pop().unlink(missing_ok=True)
-        except OSError:  # the directory became unwritable meanwhile: nothing more can be done
-            pass
 
 
 def write_stdout(text: str) -> None:

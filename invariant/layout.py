@@ -160,7 +160,7 @@ class WeightLayout:
 
     def slot_values(self, key: WeightKey) -> tuple[int, ...]:
         """The point indices of a key's slots: output slots (if any), then each factor's."""
-        f, o, idx = key
+        _, o, idx = key
         out = self.unflatten(o, self.output_order) if self.output_order else ()
         return out + tuple(i for a in idx for i in self.unflatten(a, self.input_order))
 
@@ -207,13 +207,12 @@ def _rank(idx: tuple[int, ...], points: int, ordered: bool) -> int:
 
 def _unrank(rank: int, points: int, degree: int, ordered: bool) -> tuple[int, ...]:
     """The d-tuple of a given rank (inverse of :func:`_rank`), by bisection on each entry."""
+    out: list[int] = []
     if ordered:
-        out = []
         for _ in range(degree):
             rank, r = divmod(rank, points)
             out.append(r)
         return tuple(reversed(out))
-    out: list[int] = []
     low = 0
     for t in range(degree):
         r = degree - t - 1

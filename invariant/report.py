@@ -82,7 +82,7 @@ def to_dict(sol: Solution, members: int | None = None) -> dict:
     spec, tying, action = sol.spec, sol.tying, sol.problem.action
     listed = sol.num_weights <= LIST_WEIGHTS
     names = sol.weights if listed else None
-    name = (lambda w: names[w]) if listed else sol.weight_name
+    name = (lambda w: names[w]) if names is not None else sol.weight_name
     return {
         "spec": {
             "canonical": str(spec),
@@ -104,14 +104,16 @@ def to_dict(sol: Solution, members: int | None = None) -> dict:
         },
         "method": sol.method,
         "group_order": _order_value(sol),
-        "weights": list(names) if listed else None,
+        "weights": list(names) if names is not None else None,
         "num_weights": sol.num_weights,
         "num_constraints": sol.num_constraints,
         "num_classes": sol.num_classes,
         "num_free": sol.num_free,
         "num_parameters": channel_count(sol).num_parameters,
         "function_dim": sol.function_dim,
-        "classes": [[_signed(name(w), s) for w, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
+        "classes": (
+            [[_signed(name(w), s) for w, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None
+        ),
         "class_signs": [[s for _, s in sol.members(c)] for c in range(sol.num_classes)] if listed else None,
         "class_summary": [_class_summary(sol, c, members) for c in range(sol.num_classes)],
         "zeros": [name(w) for w in tying.zeros(None if listed else members or 0)],
@@ -255,7 +257,8 @@ def to_text(sol: Solution, members: int | None = None) -> str:
         if patterns is not None:
             p = patterns[c]
             where = f" output {p.output}," if p.output is not None else ""
-            lines.append(f"  {c}: {size} = {p.size_formula},{where} pattern {''.join(map(str, p.blocks))}, {rep}: {body}")
+            blocks = "".join(map(str, p.blocks))
+            lines.append(f"  {c}: {size} = {p.size_formula},{where} pattern {blocks}, {rep}: {body}")
         else:
             lines.append(f"  {c}: {size}, {rep}: {body}")
     if sol.num_classes > TEXT_ROWS:
@@ -432,7 +435,9 @@ def plot_blocks(sol: Solution) -> list[tuple[str, list[list[str]], str, str]]:
     """(title, grid, x label, y label) for every family's blocks, as class labels per cell."""
     lay = sol.layout
     if lay.tensor_names or lay.families[0].degree > 2:
-        raise InvariantError("plots draw vector layers of degree 1 or 2 (tensor orders and cubic layers have larger blocks)")
+        raise InvariantError(
+            "plots draw vector layers of degree 1 or 2 (tensor orders and cubic layers have larger blocks)"
+        )
     cells = sum(lay.outputs * lay.points**fam.degree for fam in lay.families)  # the grids drawn below
     if cells > PLOT_MAX_CELLS:
         raise InvariantError(f"a plot of {cells} cells is too large to read (limit {PLOT_MAX_CELLS}); use a smaller n")
@@ -503,7 +508,9 @@ def render_plot(sol: Solution, path: str) -> bytes:
         handles.append(Patch(facecolor="white", edgecolor="gray", label="×: forced to zero"))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8)
     classes = f"{sol.num_classes} class{'es' if sol.num_classes != 1 else ''}"
-    fig.suptitle(f"{sol.spec.layer}, n = {sol.spec.n}, {sol.problem.group}, {sol.spec.output} output: {classes}", fontsize=10)
+    fig.suptitle(
+        f"{sol.spec.layer}, n = {sol.spec.n}, {sol.problem.group}, {sol.spec.output} output: {classes}", fontsize=10
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()

@@ -23,7 +23,7 @@ from .errors import InvariantError
 from .problem import Problem
 from .proofs.dimension import DimensionCheck
 from .proofs.representation import ActionCheck
-from .solvers.tying import Tying
+from .solvers.tying import Combination, Tying
 
 #: Dense bases and explicit expansions are built up to this many weights.
 MAX_EXPANDED_WEIGHTS = 4_000_000
@@ -80,7 +80,7 @@ class Solution:
     def weights(self) -> tuple[str, ...]:
         """Every weight's name in canonical order (refused above the listing limit)."""
         self._require_small("list every weight name")
-        return tuple(self.layout.key_name(k) for k in self.layout.keys())
+        return tuple(self.layout.key_name(k) for k in self.layout.keys())  # noqa: SIM118 (a layout, not a dict)
 
     def class_size(self, c: int) -> int:
         return self.tying.class_size(c)
@@ -108,9 +108,9 @@ class Solution:
         """Class id of each free class -> position of its parameter in θ."""
         return {c: i for i, c in enumerate(self.tying.free)}
 
-    def combinations(self) -> dict[int, tuple[tuple[int, Fraction], ...]]:
+    def combinations(self) -> dict[int, Combination]:
         """Class id -> its value as Σ coefficient · θ_p (parameter positions)."""
-        combos = {c: ((i, Fraction(1)),) for i, c in enumerate(self.tying.free)}
+        combos: dict[int, Combination] = {c: ((i, Fraction(1)),) for i, c in enumerate(self.tying.free)}
         for c, combo in self.tying.dependent:
             combos[c] = tuple((self.free_index[f], a) for f, a in combo)
         return combos

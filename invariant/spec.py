@@ -6,8 +6,9 @@ output action, the tensor orders of input and output and the channels. It is onl
 Its string form is canonical and round-trips; the sha256 of that string is its identity.
 
 >>> s = LayerSpec(layer="quadratic", n=4)
->>> str(s)
-'layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4, param=triangular, with_linear=false, with_bias=false'
+>>> print(s)  # doctest: +NORMALIZE_WHITESPACE
+layer=quadratic, n=4, group=symmetric, output=permutation, outputs=4,
+param=triangular, with_linear=false, with_bias=false
 >>> LayerSpec.parse(str(s)) == s
 True
 >>> import hashlib; s.sha256 == hashlib.sha256(str(s).encode()).hexdigest()
@@ -19,8 +20,8 @@ True
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields, replace
-from typing import Literal, get_args
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .errors import InvariantError
 from .groups.permutation_groups import GROUP_NAMES, named
@@ -47,6 +48,10 @@ MAX_GENERATORS = 10_000
 # Fields printed only when they differ from their default (so older canonical strings stay valid).
 _OPTIONAL_DEFAULTS = {"input_order": 1, "output_order": 1, "in_channels": 1, "out_channels": 1}
 
+#: The default of a field that ``__post_init__`` fills in (None: "implied by the other fields").
+#: Typed Any so that the field can carry the type it has after construction.
+_FILLED_IN: Any = None
+
 
 @dataclass(frozen=True)
 class LayerSpec:
@@ -64,21 +69,44 @@ class LayerSpec:
     literally (for demonstration).
     """
 
+    # The fields have the types __post_init__ leaves them with; the request types the constructor
+    # accepts (None for "implied", cycle strings for generators) are in the __init__ below.
     layer: Layer
     n: int = 4
-    group: GroupName | Literal["custom"] | None = None
-    output: Output | Literal["custom"] | None = None
-    outputs: int | None = None
+    group: GroupName | Literal["custom"] = _FILLED_IN
+    output: Output | Literal["custom"] = _FILLED_IN
+    outputs: int = _FILLED_IN
     param: Param = "triangular"
     with_linear: bool = False
     with_bias: bool = False
-    generators: tuple[Perm, ...] | str | None = field(default=None)
-    output_generators: tuple[Perm, ...] | str | None = field(default=None)
+    generators: tuple[Perm, ...] = _FILLED_IN
+    output_generators: tuple[Perm, ...] = _FILLED_IN
     naive: bool = False
     input_order: int = 1
-    output_order: int | None = None
+    output_order: int = _FILLED_IN
     in_channels: int = 1
     out_channels: int = 1
+
+    if TYPE_CHECKING:  # the signature of the __init__ that @dataclass writes (same names, order, defaults)
+
+        def __init__(
+            self,
+            layer: Layer,
+            n: int = 4,
+            group: GroupName | Literal["custom"] | None = None,
+            output: Output | Literal["custom"] | None = None,
+            outputs: int | None = None,
+            param: Param = "triangular",
+            with_linear: bool = False,
+            with_bias: bool = False,
+            generators: tuple[Perm, ...] | str | None = None,
+            output_generators: tuple[Perm, ...] | str | None = None,
+            naive: bool = False,
+            input_order: int = 1,
+            output_order: int | None = None,
+            in_channels: int = 1,
+            out_channels: int = 1,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         _check_type("layer", self.layer, str)
@@ -102,13 +130,15 @@ class LayerSpec:
         object.__setattr__(self, name, value)
 
     def _normalize_group(self) -> None:
-        gens = self.generators
-        if gens is not None and gens != () and self.group not in (None, "custom"):
+        # The fields as requested (the constructor's types), before they are filled in.
+        gens: tuple[Perm, ...] | str | None = self.generators
+        requested: GroupName | Literal["custom"] | None = self.group
+        if gens is not None and gens != () and requested not in (None, "custom"):
             raise InvariantError("give a named group or generators, not both")
         if gens is None or gens == ():
-            if self.group == "custom":
+            if requested == "custom":
                 raise InvariantError("a custom group needs generators")
-            group = "symmetric" if self.group is None else self.group
+            group = "symmetric" if requested is None else requested
             _check_type("group", group, str)
             if group not in GROUP_NAMES:
                 raise InvariantError(f"unknown group {group!r}; choose one of {', '.join(GROUP_NAMES)}")
@@ -123,28 +153,33 @@ class LayerSpec:
 
     def _normalize_output(self) -> None:
         folded = self.layer.startswith("folded")
-        out_gens = self.output_generators
-        if out_gens is not None and out_gens != () and self.output not in (None, "custom"):
+        # The fields as requested (the constructor's types), before they are filled in.
+        out_gens: tuple[Perm, ...] | str | None = self.output_generators
+        requested: Output | Literal["custom"] | None = self.output
+        requested_order: int | None = self.output_order
+        requested_outputs: int | None = self.outputs
+        if out_gens is not None and out_gens != () and requested not in (None, "custom"):
             raise InvariantError("give an output action or output generators, not both")
-        if self.output_order is not None:
-            _check_int("output_order", self.output_order, low=0)
+        if requested_order is not None:
+            _check_int("output_order", requested_order, low=0)
         if out_gens is not None and out_gens != ():
             output = "custom"
             count = len(self.generators) if self.group == "custom" else named(self.group, self.n).num_generators
             given = len(out_gens) if not isinstance(out_gens, str) else len(out_gens.split(";"))
             if given != count:
                 raise InvariantError(
-                    f"{given} output generators given for {count} input generators; give one per input generator, in order"
+                    f"{given} output generators given for {count} input generators; "
+                    "give one per input generator, in order"
                 )
-        elif self.output is None:
-            output = "folded" if folded else ("trivial" if self.output_order == 0 else "permutation")
+        elif requested is None:
+            output = "folded" if folded else ("trivial" if requested_order == 0 else "permutation")
         else:
-            output = self.output
+            output = requested
             _check_type("output", output, str)
             if output not in OUTPUTS:
                 raise InvariantError(f"unknown output action {output!r}; choose one of {', '.join(OUTPUTS)}")
         self._set("output", output)
-        order = self.output_order if self.output_order is not None else (1 if output == "permutation" else 0)
+        order = requested_order if requested_order is not None else (1 if output == "permutation" else 0)
         if output == "permutation" and order == 0:
             raise InvariantError("the permutation output action needs an output order of at least 1")
         if output != "permutation" and order != 0:
@@ -153,13 +188,13 @@ class LayerSpec:
             raise InvariantError(f"tensor orders are limited to {MAX_ORDER}")
         self._set("output_order", order)
         implied = {"permutation": self.n**order, "folded": self.n // 2}.get(output)
-        if self.outputs is not None:
-            _check_type("outputs", self.outputs, int)
-            if self.outputs != implied:  # the implied n^l may have more digits than a count given by hand
-                _check_int("outputs", self.outputs, low=1)
-            if output in ("permutation", "folded") and self.outputs != implied:
-                raise InvariantError(f"the {output} output action has {implied} outputs, not {self.outputs}")
-            outputs = self.outputs
+        if requested_outputs is not None:
+            _check_type("outputs", requested_outputs, int)
+            if requested_outputs != implied:  # the implied n^l may have more digits than a count given by hand
+                _check_int("outputs", requested_outputs, low=1)
+            if output in ("permutation", "folded") and requested_outputs != implied:
+                raise InvariantError(f"the {output} output action has {implied} outputs, not {requested_outputs}")
+            outputs = requested_outputs
         elif output == "custom":
             raise InvariantError("output generators need the number of outputs M they act on")
         else:
@@ -185,9 +220,13 @@ class LayerSpec:
         if self.degree == 1 and self.param == "full":
             raise InvariantError("the full parametrization applies to quadratic and cubic layers")
         if self.degree == 1 and self.with_linear:
-            raise InvariantError("an extra linear term applies to quadratic and cubic layers (a linear layer is already linear)")
+            raise InvariantError(
+                "an extra linear term applies to quadratic and cubic layers (a linear layer is already linear)"
+            )
         if self.naive and not (folded and self.group == "symmetric"):
-            raise InvariantError("naive mode reproduces the note's folded procedure: it needs a folded layer and the symmetric group")
+            raise InvariantError(
+                "naive mode reproduces the note's folded procedure: it needs a folded layer and the symmetric group"
+            )
 
     # -- derived facts ---------------------------------------------------------------------------
 
@@ -197,7 +236,7 @@ class LayerSpec:
         return 1 if self.layer.endswith("linear") else 3 if self.layer == "cubic" else 2
 
     @classmethod
-    def build(cls, layer: str, n: int = 4, **options) -> LayerSpec:
+    def build(cls, layer: Layer, n: int = 4, **options: Any) -> LayerSpec:
         """The same as the constructor (kept for callers that spell it this way)."""
         return cls(layer=layer, n=n, **options)
 
@@ -265,14 +304,14 @@ class LayerSpec:
 
     def with_group(self, group: str) -> LayerSpec:
         """The same spec under another named group (used to suggest a group that acts)."""
-        return replace(self, group=group, generators=None, naive=False)
+        return self.replace(group=group, generators=None, naive=False)
 
     def at_n(self, n: int) -> LayerSpec:
         """The same request at another number of points (named groups and standard outputs)."""
         outputs = self.outputs if self.output in ("trivial", "sign") else None
-        return replace(self, n=n, outputs=outputs)
+        return self.replace(n=n, outputs=outputs)
 
-    def replace(self, **changes) -> LayerSpec:
+    def replace(self, **changes: Any) -> LayerSpec:
         """A copy with some fields changed, validated again."""
         names = {f.name for f in fields(self)}
         bad = sorted(set(changes) - names)
@@ -282,10 +321,7 @@ class LayerSpec:
 
 
 def _check_type(name: str, value, kind: type) -> None:
-    if kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, kind)
+    ok = (isinstance(value, int) and not isinstance(value, bool)) if kind is int else isinstance(value, kind)
     if not ok:
         what = {int: "an integer", bool: "a bool (True or False)", str: "a string"}[kind]
         raise InvariantError(f"{name} must be {what}, got {value!r:.60}")
@@ -294,7 +330,9 @@ def _check_type(name: str, value, kind: type) -> None:
 def _check_int(name: str, value, low: int) -> None:
     _check_type(name, value, int)
     if abs(value) >= 10**MAX_N_DIGITS:
-        raise InvariantError(f"{name} has more than {MAX_N_DIGITS} digits; sizes are far smaller (see the README's limits)")
+        raise InvariantError(
+            f"{name} has more than {MAX_N_DIGITS} digits; sizes are far smaller (see the README's limits)"
+        )
     if value < low:
         raise InvariantError(f"{name} must be {'positive' if low == 1 else f'at least {low}'}, got {value}")
 

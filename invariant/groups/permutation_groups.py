@@ -359,7 +359,8 @@ def maps_pairs_to_pairs(g: Perm) -> bool:
 
 def _cycle_perm(lengths: list[int]) -> Perm:
     """A permutation with consecutive cycles of the given lengths."""
-    images, start = [], 0
+    images: list[int] = []
+    start = 0
     for length in lengths:
         images.extend(start + (t + 1) % length for t in range(length))
         start += length

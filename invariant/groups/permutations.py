@@ -33,7 +33,11 @@ def identity(n: int) -> Perm:
 
 def is_permutation(g, n: int) -> bool:
     """Whether ``g`` is a tuple of ints listing each of 0..n-1 once."""
-    return len(g) == n and all(isinstance(i, int) and not isinstance(i, bool) for i in g) and sorted(g) == list(range(n))
+    return (
+        len(g) == n
+        and all(isinstance(i, int) and not isinstance(i, bool) for i in g)
+        and sorted(g) == list(range(n))
+    )
 
 
 def induced(g: Perm, order: int) -> Perm:

@@ -106,13 +106,12 @@ def fixed_monomials(counts, degree: int, nvars: int | None = None):
     >>> fixed_monomials({1: 4}, 2), fixed_monomials({2: 2}, 2)
     (10, 2)
     """
-    symbolic = nvars is not None
-    one = _const(1, nvars) if symbolic else 1
-    series = [one] + [_const(0, nvars) if symbolic else 0 for _ in range(degree)]
+    one = _const(1, nvars) if nvars is not None else 1
+    series = [one] + [_const(0, nvars) if nvars is not None else 0 for _ in range(degree)]
     for r, c in counts.items():
-        if r > degree or (not symbolic and not c):
+        if r > degree or (nvars is None and not c):
             continue
-        factor = [(_const(0, nvars) if symbolic else 0) for _ in range(degree + 1)]
+        factor = [(_const(0, nvars) if nvars is not None else 0) for _ in range(degree + 1)]
         for j in range(degree // r + 1):
             factor[j * r] = _multichoose(c, j, nvars)
         series = [
@@ -146,10 +145,8 @@ def induced_counts(point_counts, order: int, degree: int, nvars: int | None = No
     fix(g^j) on tuples is fix(g^j)^k with fix(g^j) = Σ_{i | j} i a_i; then
     c_r = (1/r) Σ_{j | r} μ(r/j) fix_tuples(g^j).
     """
-    symbolic = nvars is not None
-
     def fix(j):
-        if symbolic:
+        if nvars is not None:
             total: Poly = {}
             for i in range(1, j + 1):
                 if j % i == 0 and i in point_counts:
@@ -160,7 +157,7 @@ def induced_counts(point_counts, order: int, degree: int, nvars: int | None = No
     out = {}
     for r in range(1, degree + 1):
         terms = [(_mobius(r // j), fix(j)) for j in range(1, r + 1) if r % j == 0]
-        if symbolic:
+        if nvars is not None:
             total: Poly = {}
             for mu, f in terms:
                 total = _add(total, _scale(f, mu))
@@ -250,10 +247,7 @@ def _moment_average(problem, family: str, c: int = 1) -> Fraction:
     a = {r: _var(r - 1, nvars) for r in range(1, top + 1)}
     chi = poly_character(layout, a, nvars, c)  # C channels: the cycle-count polynomial scaled
     kind = action.kind
-    if kind == "permutation":
-        chi = _mul(chi, _power(a[1], action.order, nvars))
-    else:
-        chi = _scale(chi, action.outputs)
+    chi = _mul(chi, _power(a[1], action.order, nvars)) if kind == "permutation" else _scale(chi, action.outputs)
     eps = 1 if kind == "sign" else 0
     if family == "symmetric" or n < 2:
         return symmetric_average(chi, n, eps)

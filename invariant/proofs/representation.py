@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..groups.actions import OutputAction
 from ..groups.permutation_groups import describe_order, hyperoctahedral, sympy_group
-from ..groups.permutations import compose, format_cycles, identity
+from ..groups.permutations import Perm, compose, format_cycles, identity
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class ActionCheck:
 
 #: The breadth-first witness search visits at most this many elements of D.
 MAX_WITNESS_SEARCH = 50_000
+
+#: An element (g, π, s) of D: a permutation of the inputs, one of the outputs, and a sign.
+_Element = tuple[Perm, Perm, int]
 
 _FORMULAS = {
     "permutation": "ρ(g) = g on the output indices",
@@ -105,8 +108,8 @@ def _witness(action) -> str:
     """A shortest word in the generators that is trivial on inputs but not on outputs."""
     pairs = action.pairs
     n, m = action.group.n, action.outputs
-    start = (identity(n), identity(m), 1)
-    parent = {start: None}
+    start: _Element = (identity(n), identity(m), 1)
+    parent: dict[_Element, tuple[_Element, int] | None] = {start: None}  # (predecessor, generator)
     queue = deque([start])
     while queue and len(parent) < MAX_WITNESS_SEARCH:
         node = queue.popleft()
@@ -159,6 +162,7 @@ def _suggestion(action) -> str | None:
         n = action.group.n
         return (
             "the folded rule is a real action of the hyperoctahedral group (permutations that map "
-            f"the pairs {{i, i+{n // 2}}} to pairs, order {describe_order(hyperoctahedral(n))}): use the hyperoctahedral group"
+            f"the pairs {{i, i+{n // 2}}} to pairs, order {describe_order(hyperoctahedral(n))}): "
+            "use the hyperoctahedral group"
         )
     return None

@@ -73,7 +73,10 @@ def signed_orbits(targets, signs) -> SignedComponents:
             indices[:num_nodes, j] = targets[j]
             if signed:
                 indices[num_nodes:, j] = targets[j] + num_nodes
-    indptr = np.arange(0, size * gens + 1, gens, dtype=np.int64 if size * gens >= 2**31 else index) if gens else np.zeros(size + 1, dtype=index)
+    if gens:
+        indptr = np.arange(0, size * gens + 1, gens, dtype=np.int64 if size * gens >= 2**31 else index)
+    else:
+        indptr = np.zeros(size + 1, dtype=index)
     graph = csr_matrix((np.ones(size * gens, dtype=np.int8), indices.reshape(-1), indptr), shape=(size, size))
     return _classes(graph, num_nodes, signed, ())
 

@@ -61,7 +61,9 @@ def orbit_tying(problem) -> ExplicitTying:
     """Classes and zeros of a layer whose weights are permuted (with signs) by the group."""
     layout = problem.layout
     if any(f.ordered for f in layout.families):
-        raise InvariantError("the orbit path needs the triangular parametrization (the full one has additive constraints)")
+        raise InvariantError(
+            "the orbit path needs the triangular parametrization (the full one has additive constraints)"
+        )
     action = problem.action
     if action.kind in ("trivial", "sign") or (action.kind == "permutation" and action.order == 1):
         return _row_orbits(problem)
@@ -201,7 +203,7 @@ def _weight_orbits(problem) -> ExplicitTying:
     for f, fam in enumerate(layout.families):
         idx = sorted_tuples(points, fam.degree)
         t = len(idx)
-        for j, (g, pi, s) in enumerate(pairs):
+        for j, (g, pi, _) in enumerate(pairs):
             g_arr = np.asarray(g, dtype=np.int64)
             moved = np.sort(g_arr[idx], axis=1) if fam.degree else idx
             pos = sorted_ranks(moved, points).astype(index) if fam.degree else np.zeros(1, dtype=index)

@@ -44,8 +44,9 @@ from fractions import Fraction
 from functools import cached_property
 
 from ..errors import InvariantError
+from ..layout import WeightLayout
 from .partitions import falling, falling_formula, num_blocks, pattern_of, set_partitions
-from .tying import Tying
+from .tying import Combination, Tying
 
 #: Above this many classes (e.g. trivial outputs by the million) the request is refused.
 MAX_CLASSES = 100_000
@@ -116,15 +117,15 @@ def _factor_orbit(blocks: tuple[int, ...], out_slots: int, k: int, d: int, order
 class PatternTying(Tying):
     """Classes given by patterns; members enumerated on request."""
 
-    layout: object
+    layout: WeightLayout
     patterns: tuple[ClassPattern, ...]
     all_zero: bool = False
     merged: bool = False  # one class spans every output (the folded rule under S_n)
     free: tuple[int, ...] = field(default=())
-    dependent: tuple = ()
+    dependent: tuple[tuple[int, Combination], ...] = ()
 
     @property
-    def num_weights(self) -> int:  # type: ignore[override]
+    def num_weights(self) -> int:
         return self.layout.num_weights
 
     @property
@@ -213,7 +214,7 @@ def slot_key(lay, f: int, output: int | None, slots, sort: bool = False):
         idx.append(a)
     if sort:
         idx.sort()
-    elif any(x > y for x, y in zip(idx, idx[1:])):
+    elif any(x > y for x, y in itertools.pairwise(idx)):
         return None
     return f, o, tuple(idx)
 
@@ -225,13 +226,14 @@ def pattern_tying(problem) -> PatternTying:
         raise InvariantError(reason)
     layout, action = problem.layout, problem.action
     n = problem.group.n
-    if action.kind == "sign" and (problem.group.name if problem.group.name != "custom" else problem.group.family) == "symmetric":
+    family = problem.group.name if problem.group.name != "custom" else problem.group.family
+    if action.kind == "sign" and family == "symmetric":
         # n >= s + 2: a transposition of two unused points fixes every weight and flips the sign.
         return PatternTying(layout=layout, patterns=(), all_zero=True)
     merged = action.kind == "folded"  # D = S_n × S_m: every output the same S_n-invariant polynomial
     per_output = action.kind not in ("permutation", "folded")
     outputs = range(layout.outputs) if per_output else [None]
-    raw: list[tuple] = []
+    raw: list[ClassPattern] = []
     for f, fam in enumerate(layout.families):
         s = _slots(layout, f)
         shapes = []

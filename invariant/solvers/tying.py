@@ -15,6 +15,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Combination = tuple[tuple[int, Fraction], ...]  # ((free class id, coefficient), ...)
 
@@ -22,9 +26,13 @@ Combination = tuple[tuple[int, Fraction], ...]  # ((free class id, coefficient),
 class Tying(ABC):
     """Classes, zeros, free classes and dependent classes of a layer's weights."""
 
-    num_weights: int
     free: tuple[int, ...]
     dependent: tuple[tuple[int, Combination], ...]
+
+    @property
+    @abstractmethod
+    def num_weights(self) -> int:
+        """The number of weights of the layer."""
 
     @property
     @abstractmethod
@@ -61,14 +69,14 @@ class Tying(ABC):
 class ExplicitTying(Tying):
     """A tying stored per weight: ``labels[w]`` (class id or -1) and ``signs[w]`` (±1)."""
 
-    labels: object  # numpy int64 array
-    signs: object  # numpy int8 array
+    labels: np.ndarray  # int64
+    signs: np.ndarray  # int8
     count: int
     free: tuple[int, ...]
     dependent: tuple[tuple[int, Combination], ...]
 
     @property
-    def num_weights(self) -> int:  # type: ignore[override]
+    def num_weights(self) -> int:
         return len(self.labels)
 
     @property
@@ -102,7 +110,7 @@ class ExplicitTying(Tying):
 
     @property
     def num_zeros(self) -> int:
-        order, bounds = self._groups()
+        _, bounds = self._groups()
         return int(bounds[1] - bounds[0])
 
     def zeros(self, limit: int | None = None) -> list[int]:

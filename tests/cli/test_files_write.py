@@ -179,6 +179,18 @@ def test_an_interruption_just_after_the_temporary_file_is_made_is_cleaned_up_by_
     assert leftovers(tmp_path) == [] and (tmp_path / "x.txt").read_text() == "old"
 
 
+def test_an_os_error_without_a_system_message_is_reported_by_its_own_text(tmp_path, monkeypatch):
+    """An OSError raised without an errno (strerror None) still names what went wrong, never "None"."""
+    def fsync_fails(fd):
+        raise OSError("the disk went away")
+
+    (tmp_path / "x.txt").write_text("old")
+    monkeypatch.setattr(os, "fsync", fsync_fails)
+    with pytest.raises(InvariantError) as info:
+        write_atomic(tmp_path / "x.txt", "new")
+    assert str(info.value) == f"cannot write {tmp_path / 'x.txt'}: the disk went away"
+    assert leftovers(tmp_path) == [] and (tmp_path / "x.txt").read_text() == "old"
+
 def test_a_full_stdout_is_one_line_and_no_shutdown_noise():
     code = ("import sys\nfrom invariant.files import write_stdout\nfrom invariant import InvariantError\n"
             "try:\n    write_stdout('x' * 100000)\nexcept InvariantError as exc:\n"

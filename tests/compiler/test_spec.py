@@ -137,3 +137,23 @@ def test_parse_of_any_text_is_a_canonical_spec_or_a_one_line_invariant_error(tex
         assert "\n" not in str(exc) and len(str(exc)) < 300
     else:
         assert str(spec) == text
+
+
+def test_the_type_checkers_constructor_signature_is_the_dataclass_one():
+    """LayerSpec's fields carry their filled-in types; the constructor's request types (None for
+    "implied") live in an ``if TYPE_CHECKING:`` ``__init__`` that only type checkers see. Its
+    parameter names, order and defaults must be those of the ``__init__`` @dataclass writes."""
+    import ast
+    import inspect
+
+    import invariant.spec
+
+    tree = ast.parse(inspect.getsource(invariant.spec))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "LayerSpec")
+    guarded = next(n for n in cls.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
+    init = next(n for n in guarded.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    names = [a.arg for a in init.args.args][1:]
+    defaults = [ast.literal_eval(d) for d in init.args.defaults]
+    declared = list(zip(names, [inspect.Parameter.empty] * (len(names) - len(defaults)) + defaults))
+    generated = [(p.name, p.default) for p in inspect.signature(LayerSpec).parameters.values()]
+    assert declared == generated
