@@ -153,7 +153,8 @@ class TensorNet(nn.Module):
                 )
         self.layers = nn.ModuleList(layers)
         self.norms = nn.ModuleList(
-            [EquivariantNorm(layer.input_order) if norm == "layer" and t else nn.Identity() for t, layer in enumerate(layers)]
+            [EquivariantNorm(layer.input_order) if norm == "layer" and t else nn.Identity()
+             for t, layer in enumerate(layers)]
         )
         self.activation, self.norm = activation, norm
         self.input_order, self.output_order = layers[0].input_order, layers[-1].output_order

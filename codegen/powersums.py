@@ -41,7 +41,8 @@ def fit_power_sums(orbit_sum: sympy.Expr, xs, xk: sympy.Symbol | None, degree: i
     """Express ``orbit_sum`` in x_k and power sums exactly, or None if the ansatz cannot.
 
     ``xk`` is the input x_k paired with output k (permutation outputs), or None when the
-    orbit sum is fully invariant (trivial outputs, any number of them). The constant monomial is written with the symbol ``one`` so that every term is a tensor.
+    orbit sum is fully invariant (trivial outputs, any number of them). The constant monomial is
+    written with the symbol ``one`` so that every term is a tensor.
     """
     with_xk = xk is not None
     terms = ansatz(degree, with_xk)

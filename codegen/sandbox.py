@@ -37,6 +37,7 @@ most :data:`MAX_HEADER` bytes, then exactly the payload it expects, under one de
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -411,10 +412,8 @@ class Sandbox:
                 os.close(fd)
         self._reader = self._writer = -1
         if self._process is not None and self._process.returncode is None:
-            try:
+            with contextlib.suppress(OSError):  # it may have ended already
                 os.kill(self._process.pid, signal.SIGKILL)
-            except OSError:
-                pass
         give_up = time.monotonic() + STOP_SECONDS
         while True:
             table = _processes()
@@ -423,10 +422,8 @@ class Sandbox:
                 break
             for pid in tree:
                 if table[pid][1] != "Z":
-                    try:
+                    with contextlib.suppress(OSError):  # it may have ended already
                         os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
             for pid in tree:
                 if table[pid][0] == self._me:
                     try:

@@ -7,7 +7,8 @@ it lands here, and :class:`_SpecFinder` renders the same source from the spec ag
 that does not decode to a valid spec fails to import with the spec's own error message.
 
 >>> from codegen.render import spec_from_token, spec_token
->>> token = spec_token("layer=linear, n=3, group=symmetric, output=permutation, outputs=3, param=triangular, with_linear=false, with_bias=false")
+>>> token = spec_token("layer=linear, n=3, group=symmetric, output=permutation, outputs=3, "
+...                    "param=triangular, with_linear=false, with_bias=false")
 >>> spec_from_token(token)[:21]
 'layer=linear, n=3, gr'
 """
