@@ -68,7 +68,8 @@ def pattern_table(env) -> list[str]:
                                          capture_output=True, text=True, env=env, check=True).stdout
                     data = json.loads(out)
                     assert data["method"] == "pattern" and data["dimension_check"]["agree"], args
-                    rows.append(f"| {layer} | {output} | {group} | {n} | {data['num_classes']} | {wall:.2f} | {cpu:.2f} | {mem:.0f} |")
+                    rows.append(f"| {layer} | {output} | {group} | {n} | {data['num_classes']} | "
+                                f"{wall:.2f} | {cpu:.2f} | {mem:.0f} |")
     return rows
 
 
@@ -86,7 +87,8 @@ def orbit_table(env) -> list[str]:
         data = json.loads(subprocess.run([sys.executable, "-m", "invariant", *args, "--format", "json"],
                                          capture_output=True, text=True, env=env, check=True).stdout)
         check = data["dimension_check"]
-        rows.append(f"| {name} | 256 | {data['num_weights']} | {data['num_classes']} | {wall:.2f} | {cpu:.2f} | {mem:.0f} | "
+        rows.append(f"| {name} | 256 | {data['num_weights']} | {data['num_classes']} | "
+                    f"{wall:.2f} | {cpu:.2f} | {mem:.0f} | "
                     f"{check['derived']} = {check['character_formula']}: {'agree' if check['agree'] else 'DISAGREE'} |")
     return rows
 
@@ -96,7 +98,8 @@ def ratio_table() -> list[str]:
     from invariant.api import _derive
 
     _derive(LayerSpec(layer="linear", n=3), "symbolic")  # imports (SymPy, scipy) before any timing
-    rows = ["| layer | group | n | weights | symbolic (s) | orbit (s) | pattern (s) | symbolic / orbit | symbolic / pattern | same classes |",
+    rows = ["| layer | group | n | weights | symbolic (s) | orbit (s) | pattern (s) | symbolic / orbit | "
+            "symbolic / pattern | same classes |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for layer, group, n in (("quadratic", "symmetric", 8), ("quadratic", "symmetric", 12), ("linear", "symmetric", 40),
                             ("quadratic", "dihedral", 12), ("cubic", "symmetric", 7)):
@@ -135,7 +138,8 @@ def startup_table(env) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads of the measured processes (default: 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/OpenMP threads of the measured processes (default: 1)")
     parser.add_argument("--out", default=None, help="also write the tables to this markdown file (default: none)")
     args = parser.parse_args()
     if args.threads < 1:
@@ -143,7 +147,8 @@ def main() -> None:
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads))
     os.environ.update({k: env[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-    text = [f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; threads {args.threads}", ""]
+    text = [f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+            f"threads {args.threads}", ""]
     for title, table in (("Start-up (whole process)", startup_table(env)),
                          ("Pattern path, whole process", pattern_table(env)),
                          ("Orbit path, quadratic n = 256, whole process", orbit_table(env)),

@@ -120,7 +120,8 @@ def tensor_table(device, batch, repeats, sizes, channels, clock):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in channels:
         module = types.ModuleType("generated_2to2")
-        spec = LayerSpec(layer="linear", n=8, input_order=2, output_order=2, in_channels=c, out_channels=c, with_bias=True)
+        spec = LayerSpec(layer="linear", n=8, input_order=2, output_order=2, in_channels=c, out_channels=c,
+                         with_bias=True)
         exec(compile(render_source(spec), "<generated 2→2>", "exec"), module.__dict__)  # noqa: S102
         for n in sizes:
             torch.manual_seed(0)
@@ -130,11 +131,12 @@ def tensor_table(device, batch, repeats, sizes, channels, clock):
             b = torch.randn(2, c, device=device, requires_grad=True)
             with torch.no_grad():  # the hand-written layers and the generated one compute the same map
                 ref = ign_reduced(x, w, b)
-                assert torch.allclose(ign_stacked(x, w.permute(1, 0, 2), b), ref, rtol=1e-4, atol=1e-5 * ref.abs().max())
+                assert torch.allclose(ign_stacked(x, w.permute(1, 0, 2), b), ref,
+                                      rtol=1e-4, atol=1e-5 * ref.abs().max())
             t_gen, t_stack, t_red = race([
                 fwd_bwd(layer, list(layer.parameters()), x),
-                fwd_bwd(lambda v: ign_stacked(v, w.permute(1, 0, 2), b), [w, b], x),
-                fwd_bwd(lambda v: ign_reduced(v, w, b), [w, b], x),
+                fwd_bwd(lambda v, w=w, b=b: ign_stacked(v, w.permute(1, 0, 2), b), [w, b], x),
+                fwd_bwd(lambda v, w=w, b=b: ign_reduced(v, w, b), [w, b], x),
             ], repeats, timer)
             if n**4 * c * c <= TENSOR_DENSE_LIMIT:
                 dense = module.Layer(forward_impl="dense", n=n, device=device)
@@ -154,7 +156,8 @@ def tensor_table(device, batch, repeats, sizes, channels, clock):
 def powersum_table(device, batch, repeats, sizes):
     print(f"device: {device}, batch {batch}, float32, best of {repeats}; times in ms (forward+backward)")
     print()
-    print("| n | structured | hand-written | structured / hand | dense tied | dense / structured | unconstrained dense | µs per sample / n (structured) |")
+    print("| n | structured | hand-written | structured / hand | dense tied | dense / structured | "
+          "unconstrained dense | µs per sample / n (structured) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         cls = invariant.compile(LayerSpec(layer="quadratic", n=n))
@@ -169,12 +172,14 @@ def powersum_table(device, batch, repeats, sizes):
         if n <= DENSE_LIMIT:
             t_dense = timed(fwd_bwd(dense, [dense.theta], x), max(1, repeats // 2))
             free = torch.randn(n, n, n, device=device, requires_grad=True)
-            t_free = timed(fwd_bwd(lambda v, f=free: torch.einsum("kij,bi,bj->bk", f, v, v), [free], x), max(1, repeats // 2))
+            t_free = timed(fwd_bwd(lambda v, f=free: torch.einsum("kij,bi,bj->bk", f, v, v), [free], x),
+                           max(1, repeats // 2))
             dense_cols = f"{t_dense * 1e3:.2f} | {t_dense / t_struct:.0f}x | {t_free * 1e3:.2f}"
         else:
             dense_cols = "not run (n³ weights) | - | not run (n³ weights)"
         per = t_struct / batch / n * 1e6
-        print(f"| {n} | {t_struct * 1e3:.3f} | {t_hand * 1e3:.3f} | {t_struct / t_hand:.2f} | {dense_cols} | {per:.4f} |")
+        print(f"| {n} | {t_struct * 1e3:.3f} | {t_hand * 1e3:.3f} | {t_struct / t_hand:.2f} | "
+              f"{dense_cols} | {per:.4f} |")
 
 
 def main():

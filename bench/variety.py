@@ -63,14 +63,16 @@ def run_row(widths, output, starts):
         f"| {spec.n} | {','.join(map(str, widths))} | {output} | {spec.num_weights} | {len(rep.equations)} | "
         f"{exact} | {ex.seconds:.1f} | {rep.numerical_dim} | {rep.timings['numerical']:.1f} | "
         f"{'yes' if rep.agree else ('—' if rep.agree is None else 'NO')} | {component_text(rep)} | {primes or '—'} | "
-        f"{rep.variety_function_dim} | {rep.layerwise_dim if rep.layerwise_dim is not None else '—'} | {rep.all_equivariant} |"
+        f"{rep.variety_function_dim} | {rep.layerwise_dim if rep.layerwise_dim is not None else '—'} | "
+        f"{rep.all_equivariant} |"
     ), total
 
 
 def limits(out):
     """Grow the hidden width until a path exceeds 60 s (the exact path stops itself at 60 s)."""
     lines = ["", "## Limits (60 s per path, this machine)", "",
-             "| widths | output | weights | exact | exact s | numerical dim | numerical s |", "|---|---|---|---|---|---|---|"]
+             "| widths | output | weights | exact | exact s | numerical dim | numerical s |",
+             "|---|---|---|---|---|---|---|"]
     families = [
         [((3, m, 1), "trivial") for m in (1, 2, 3, 5, 6, 8)],
         [((4, m, 1), "trivial") for m in (1, 2, 5, 8, 12, 16)],
@@ -83,7 +85,8 @@ def limits(out):
             if exact_alive:
                 ex = exact_dimension(equations(spec), BUDGET, primes=False)
                 exact_alive = ex.dimension is not None
-                exact_text, exact_s = (str(ex.dimension) if ex.dimension is not None else "stopped"), f"{ex.seconds:.1f}"
+                exact_text = str(ex.dimension) if ex.dimension is not None else "stopped"
+                exact_s = f"{ex.seconds:.1f}"
             else:
                 exact_text, exact_s = "not run (smaller size stopped)", "—"
             t0 = time.perf_counter()

@@ -220,7 +220,8 @@ def report(results, timings) -> str:
     per_n = {t["n"]: t for t in timings["determinant"]}
     det = [{**row, **per_n[row["n"]]} for row in results["determinant"]]
     g = [x for x in v if x["input"] == "gaussian"]
-    slope = np.polyfit([x["log_n_factorial"] for x in g[2:]], [math.log(x["var_Af"]) for x in g[2:]], 1)[0] if len(g) > 3 else float("nan")
+    slope = (np.polyfit([x["log_n_factorial"] for x in g[2:]], [math.log(x["var_Af"]) for x in g[2:]], 1)[0]
+             if len(g) > 3 else float("nan"))
     var_f_list = ", ".join(f"{x['var_f']:.2f}" for x in g)
     lines = [
         "# Antisymmetrization experiment (note 000)", "",
@@ -239,7 +240,8 @@ def report(results, timings) -> str:
         f"| f(X) for ReLU looks like a rescaled chaotic f (Figs. 3, 4) | std f: sin {r['sin100']['std_f']:.3f}, "
         f"ReLU {r['relu']['std_f']:.3f} | see figures |",
         f"| Var f(X) flat in n under He scaling (Fig. 6) | Gaussian X: {var_f_list} "
-        f"(n = 2..{g[-1]['n']}) | {'agrees' if max(x['var_f'] for x in g) < 3 * min(x['var_f'] for x in g) else 'differs'} |",
+        f"(n = 2..{g[-1]['n']}) | "
+        f"{'agrees' if max(x['var_f'] for x in g) < 3 * min(x['var_f'] for x in g) else 'differs'} |",
         f"| log Var Af grows far more slowly than log n! (Fig. 7) | slope of log Var Af against log n! "
         f"(n ≥ 4, Gaussian): {slope:.2f} (1 would be no cancellation) | "
         f"{'agrees' if slope < 0.8 else 'differs'} |",
@@ -252,7 +254,8 @@ def report(results, timings) -> str:
     lines += [
         "",
         f"Measured: from n = {first['n']} to n = {last['n']}, Var Af goes from {first['var_Af']:.2e} to "
-        f"{last['var_Af']:.2e} while the number of terms grows by a factor {math.factorial(last['n']) // math.factorial(first['n'])}; "
+        f"{last['var_Af']:.2e} while the number of terms grows by a factor "
+        f"{math.factorial(last['n']) // math.factorial(first['n'])}; "
         f"the explicit sum's cost per input grows from {first['seconds_per_input_Af']:.1e} s to "
         f"{last['seconds_per_input_Af']:.1e} s. The determinant ansatz costs O(m n³) "
         f"({last['seconds_per_input_det']:.1e} s per input at n = {last['n']}), but at He initialization its "

@@ -87,11 +87,11 @@ class InvariantGraphNet(nn.Module):
         super().__init__()
         n = TRAIN_SIZES[1]
         first = compile_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=2, in_channels=1,
-                                                out_channels=hidden, with_linear=True, with_bias=True))
+                                         out_channels=hidden, with_linear=True, with_bias=True))
         middle = compile_module(LayerSpec(layer="linear", n=n, input_order=2, output_order=2,
-                                                 in_channels=hidden, out_channels=hidden, with_bias=True))
+                                          in_channels=hidden, out_channels=hidden, with_bias=True))
         pool = compile_module(LayerSpec(layer="quadratic", n=n, input_order=2, output_order=0,
-                                               in_channels=hidden, out_channels=hidden, with_linear=True, with_bias=True))
+                                        in_channels=hidden, out_channels=hidden, with_linear=True, with_bias=True))
         self.net = TensorNet([first(), middle(), pool()], activation=torch.relu)
         self.rho = nn.Linear(hidden, outputs)
 
@@ -234,13 +234,16 @@ def figures(results, out):
 def report(results, timings) -> str:
     lines = ["# Random graphs: invariant's S_n tensor layers vs a hand-written IGN", "",
              f"Seed {results['seed']}, {len(results['seeds'])} training seeds, {results['config']['epochs']} epochs, "
-             f"{results['config']['train_graphs']} training graphs with n = 8-14; G(n, c ln n / n), c ~ U[0.6, 1.6].", "",
-             "| task | model | parameters | test, n = 8-14 | test, n = 15-20 | seconds / epoch | invariance error (float64) |",
+             f"{results['config']['train_graphs']} training graphs with n = 8-14; "
+             "G(n, c ln n / n), c ~ U[0.6, 1.6].", "",
+             "| task | model | parameters | test, n = 8-14 | test, n = 15-20 | seconds / epoch | "
+             "invariance error (float64) |",
              "|---|---|---:|---:|---:|---:|---:|"]
     lines += task_rows(results, timings, mae_task="triangles")
     base = results["baselines"]
-    lines += ["", f"Reference points: predicting the training mean triangle count gives MAE {base['triangles_in_range']:.3f} "
-              f"(n = 8-14) and {base['triangles_larger']:.3f} (n = 15-20); the majority class gives accuracy "
+    lines += ["", "Reference points: predicting the training mean triangle count gives MAE "
+              f"{base['triangles_in_range']:.3f} (n = 8-14) and {base['triangles_larger']:.3f} (n = 15-20); "
+              "the majority class gives accuracy "
               f"{base['connected_in_range']:.3f} and {base['connected_larger']:.3f}.",
               "", "Figures: fig1_graphs_metrics.png, fig2_graphs_by_size.png."]
     return "\n".join(lines) + "\n"

@@ -200,7 +200,8 @@ def equivariant_section(n, depth, gen):
             c = 0.3
             x = torch.full((n,), c, dtype=torch.float64)  # a symmetric input: D^ℓ = φ'(h^ℓ) I
             phi, dphi = J.torch_activation(act)
-            measured = torch.linalg.svdvals(torch.func.jacrev(J.network([(w, torch.zeros(n, dtype=torch.float64)) for w in mats], act))(x))
+            measured = torch.linalg.svdvals(
+                torch.func.jacrev(J.network([(w, torch.zeros(n, dtype=torch.float64)) for w in mats], act))(x))
             h, perp, mean_dir = x, 1.0, 1.0
             for w, a, b in zip(mats, alphas, betas):
                 pre = w @ h
@@ -210,8 +211,9 @@ def equivariant_section(n, depth, gen):
                 h = phi(pre)
             predicted = torch.tensor(sorted([perp] * (n - 1) + [mean_dir], reverse=True), dtype=torch.float64)
             err = float((measured - predicted).abs().max() / predicted.max())
-            rows.append({"init": label, "activation": act, "n": n, "L": depth, "sigma_perp": perp, "sigma_ones": mean_dir,
-                         "max_relative_error": err, "chi_perp": float(np.mean(np.square(alphas))),
+            rows.append({"init": label, "activation": act, "n": n, "L": depth,
+                         "sigma_perp": perp, "sigma_ones": mean_dir, "max_relative_error": err,
+                         "chi_perp": float(np.mean(np.square(alphas))),
                          "chi_ones": float(np.mean(np.square(np.add(alphas, n * np.array(betas)))))})
     return {"classes": sol.num_free, "rows": rows}
 
@@ -294,8 +296,9 @@ def figure_equivariant(out, res):
     from results.json's ``equivariant`` rows alone."""
     plt = pyplot()
     rows = res["equivariant"]["rows"]
-    short = {"module default init": "module's default init", "critical: α = 1, β = -2/n (Householder)":
-             "Householder: α = 1, β = -2/n", "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
+    short = {"module default init": "module's default init",
+             "critical: α = 1, β = -2/n (Householder)": "Householder: α = 1, β = -2/n",
+             "critical in mean square: α ~ ±1, α + nβ ~ ±1 at random": "α, α + nβ = ±1 at random"}
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     positions = np.arange(len(rows))
     values = []
@@ -378,9 +381,9 @@ def report(res, timings) -> str:
     lines = [
         "# Jacobian spectra (note 004)", "",
         (f"Run: {'quick' if res['quick'] else 'full'}, seed {res['seed']}, {run_time(timings)} on {res['device']}. "
-        f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row (one standard draw per "
-        "network and weight kind, rescaled to each φ's critical point, so rows share their draws; ± is the standard "
-        "error over networks), "
+        f"Width N = {cfg['width']}; table: {cfg['table_networks']} networks × {cfg['table_inputs']} inputs per row "
+        "(one standard draw per network and weight kind, rescaled to each φ's critical point, so rows share their "
+        "draws; ± is the standard error over networks), "
         f"q* = {cfg['q_star']} for hard tanh and erf (σ_w, σ_b from χ = 1), q* = 1 for linear and ReLU."), "",
         "## Table 1: mean and variance of the JJᵀ eigenvalues at criticality", "",
         "| φ | W | L | N | measured mean ± SE | χ^L | rel. err. | measured variance ± SE | predicted | rel. err. |",
@@ -388,8 +391,10 @@ def report(res, timings) -> str:
     ]
     for r in res["table"]:
         em = abs(r["mean"] / r["predicted_mean"] - 1)
-        ev = f"{abs(r['variance'] / r['predicted_variance'] - 1):.1%}" if r["predicted_variance"] > 0 else "— (isometry)"
-        lines.append(f"| {r['activation']} | {r['weights']} | {r['L']} | {r['N']} | {r['mean']:.4f} ± {r['mean_se']:.4f} | "
+        ev = (f"{abs(r['variance'] / r['predicted_variance'] - 1):.1%}" if r["predicted_variance"] > 0
+              else "— (isometry)")
+        lines.append(f"| {r['activation']} | {r['weights']} | {r['L']} | {r['N']} | "
+                     f"{r['mean']:.4f} ± {r['mean_se']:.4f} | "
                      f"{r['predicted_mean']:.4f} | {em:.1%} | {r['variance']:.4f} ± {r['variance_se']:.4f} | "
                      f"{r['predicted_variance']:.4f} | {ev} |")
     targets = [r for r in res["table"] if r["L"] <= 32 and (r["activation"], r["weights"]) in
@@ -406,8 +411,9 @@ def report(res, timings) -> str:
                  f"{line[0]['sigma_b']:.2f} → σ_w = {line[0]['sigma_w']:.3f} (q* = {line[0]['q_star']:.3f}); σ_b = "
                  f"{line[-1]['sigma_b']:.2f} → σ_w = {line[-1]['sigma_w']:.3f} (q* = {line[-1]['q_star']:.3f}); fig1 |")
     for d in res["density_checks"]:
-        lines.append(f"| the master equation S_JJᵀ = S_D²^L S_WᵀW^L gives the spectrum ({d['activation']}, {d['weights']}, "
-                     f"L = {d['L']}) | density + atoms: mean {d['mean']:.4f} (χ^L = {d['predicted_mean']:.4f}), variance "
+        lines.append(f"| the master equation S_JJᵀ = S_D²^L S_WᵀW^L gives the spectrum "
+                     f"({d['activation']}, {d['weights']}, L = {d['L']}) | density + atoms: mean {d['mean']:.4f} "
+                     f"(χ^L = {d['predicted_mean']:.4f}), variance "
                      f"{d['variance']:.4f} (predicted {d['predicted_variance']:.4f}) |")
     lines += [
         ("| linear Gaussian and ReLU spectra spread with depth; erf and hard tanh stay better conditioned | fig2; "
@@ -423,20 +429,22 @@ def report(res, timings) -> str:
         "O(N^-1/2) a layer, where orthogonal W keeps it), and χ(q^ℓ) is biased at second order, so their means drift "
         "by O(L/N): the erf-Gaussian rows at L = 32 above. The variance is a fourth moment of J and its finite-width "
         "correction is an upward bias growing with L/N. Width scan at "
-        f"L = {cfg['scan_depth']} ({cfg['scan_networks']} networks per width; the last row of each kind is the table's, "
-        f"with {cfg['table_networks']} networks), fig5:"), "",
+        f"L = {cfg['scan_depth']} ({cfg['scan_networks']} networks per width; "
+        f"the last row of each kind is the table's, with {cfg['table_networks']} networks), fig5:"), "",
         "| W | N | L/N | networks | measured mean ± SE | χ^L | measured variance ± SE | predicted | variance excess |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for weights in ("gaussian", "orthogonal"):
         for r in scan_rows(res, weights):
             lines.append(f"| {weights} | {r['N']} | {r['L'] / r['N']:.3f} | {r['networks']} | {r['mean']:.4f} ± "
-                         f"{r['mean_se']:.4f} | {r['predicted_mean']:.4f} | {r['variance']:.2f} ± {r['variance_se']:.2f} | "
+                         f"{r['mean_se']:.4f} | {r['predicted_mean']:.4f} | "
+                         f"{r['variance']:.2f} ± {r['variance_se']:.2f} | "
                          f"{r['predicted_variance']:.2f} | {r['variance'] / r['predicted_variance'] - 1:+.1%} |")
     lines += [
         "", (f"Moments of the spectra of fig2 ({cfg['width']} wide, one network, two inputs each, so noisy), up to the "
              "deepest L:"), "",
-        "| φ | W | L | measured mean | χ^L | measured variance | predicted | variance ratio |", "|---|---|---|---|---|---|---|---|",
+        "| φ | W | L | measured mean | χ^L | measured variance | predicted | variance ratio |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in res["spectra_moments"]:
         ratio = r["variance"] / r["predicted_variance"] if r["predicted_variance"] > 0 else float("nan")
@@ -447,11 +455,13 @@ def report(res, timings) -> str:
         "## Beyond the note: S_n-equivariant layers", "",
         (f"invariant derives {res['equivariant']['classes']} weight classes for the S_n-equivariant linear layer, i.e. "
         "W = αI + β11ᵀ. Such W commute with the projector onto 1, so J = Π D^ℓ W^ℓ splits whenever D^ℓ is scalar "
-        "(a symmetric input, or a linear network): singular value Π|d_ℓ α_ℓ| on 1⊥ (n - 1 times) and Π|d_ℓ(α_ℓ + nβ_ℓ)| "
-        "on 1. The mean squared singular values per layer are χ_⊥ = E[α²] and χ_1 = E[(α + nβ)²] (times E d²), so "
+        "(a symmetric input, or a linear network): singular value Π|d_ℓ α_ℓ| on 1⊥ (n - 1 times) and "
+        "Π|d_ℓ(α_ℓ + nβ_ℓ)| on 1. The mean squared singular values per layer are χ_⊥ = E[α²] and "
+        "χ_1 = E[(α + nβ)²] (times E d²), so "
         "criticality needs both equal to 1; the isometric choices are α = ±1 with β = 0 or β = -2α/n "
         "(the Householder reflection I - (2/n)11ᵀ)."), "",
-        "| init | φ | σ on 1⊥ | σ on 1 | χ_⊥ | χ_1 | max |measured - derived| / largest σ |", "|---|---|---|---|---|---|---|",
+        "| init | φ | σ on 1⊥ | σ on 1 | χ_⊥ | χ_1 | max |measured - derived| / largest σ |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in res["equivariant"]["rows"]:
         lines.append(f"| {r['init']} | {r['activation']} | {r['sigma_perp']:.3e} | {r['sigma_ones']:.3e} | "
@@ -490,12 +500,14 @@ RESULTS = Check({
     "phase_diagram": Check({"sigma_w": Check([float], lambda ws: len(ws) >= 2, "a list of at least 2 σ_w"),
                             "sigma_b": Check([float], lambda bs: len(bs) >= 2, "a list of at least 2 σ_b"),
                             "q_star": [[float]], "chi": [[float]],
-                            "critical_line": nonempty([{"sigma_b": float, "sigma_w": float, "q_star": float}], "points")},
+                            "critical_line": nonempty([{"sigma_b": float, "sigma_w": float, "q_star": float}],
+                                                      "points")},
                            grid_fits, "a phase diagram with one row of q* and of χ per σ_b, one column per σ_w"),
     "table": [ROW], "width_scan": [ROW], "density_checks": [MOMENTS], "spectra_moments": [MOMENTS],
     "equivariant": {"classes": int, "rows": nonempty([{
         "init": str, "activation": str, "n": int, "L": int,
-        **{key: float for key in ("sigma_perp", "sigma_ones", "chi_perp", "chi_ones", "max_relative_error")}}], "rows")},
+        **{key: float for key in ("sigma_perp", "sigma_ones", "chi_perp", "chi_ones", "max_relative_error")},
+    }], "rows")},
     "figures": [str],
 }, lambda res: all(scan_rows(res, weights) for weights in ("gaussian", "orthogonal")),
     "a run with ReLU rows of both weight kinds at the scan depth")
@@ -523,7 +535,8 @@ def main(argv=None) -> int:
     parser.add_argument("--depth", type=int, default=None, help="largest depth of the spectra (default: 128, quick 32)")
     parser.add_argument("--q-star", type=float, default=0.5, help="q* for hard tanh and erf (default: %(default)s)")
     parser.add_argument("--activation", default=None,
-                        help=f"extra table rows at a point of your choice: one of {', '.join(J.ACTIVATIONS)} (default: none)")
+                        help=f"extra table rows at a point of your choice: one of {', '.join(J.ACTIVATIONS)} "
+                             "(default: none)")
     parser.add_argument("--sigma-w", type=float, default=None, help="σ_w of the extra rows (default: critical)")
     parser.add_argument("--sigma-b", type=float, default=None, help="σ_b of the extra rows (default: critical)")
     return experiment_main(parser, run, argv)
@@ -608,8 +621,8 @@ def run(args) -> int:
     write_atomic(out / "report.md", report(res, timings))
     write_atomic(out / "results.json", json.dumps(res, indent=1))
     write_atomic(out / "timings.json", json.dumps(timings, indent=1))
-    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and {len(res['figures'])} figures "
-          f"in {timings['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} "
+          f"and {len(res['figures'])} figures in {timings['seconds']:.0f} s")
     return 0
 
 

@@ -63,7 +63,8 @@ def train(n, xi0, xi1, g, model, steps, lr, batch, gen, device):
         w = w - lr * (((torch.relu(pre) - y) * (pre >= 0)).unsqueeze(-1) * x).mean(0)
         norm = float(w.norm())
         if not math.isfinite(norm) or norm > 1e3:
-            raise InvariantError(f"unstable step size: |w| = {norm:.3g} after {t + 1} steps with --lr {lr}; use a smaller --lr")
+            raise InvariantError(f"unstable step size: |w| = {norm:.3g} after {t + 1} steps with --lr {lr}; "
+                                 "use a smaller --lr")
     return w.cpu()
 
 
@@ -72,7 +73,8 @@ def properties(gen, n=16, xi=2.5, g=10.0, count=200_000):
     w = torch.randn(n, generator=gen, dtype=torch.float64)
     fw, se = L.f_monte_carlo(w, x)
     out = {"samples": count, "g": g, "scale_invariance_exact": bool(torch.equal(L.f_monte_carlo(2.5 * w, x)[0], fw))}
-    for name, tr in (("sign", lambda v: -v), ("translation", lambda v: torch.roll(v, 1)), ("reflection", lambda v: torch.flip(v, [0]))):
+    for name, tr in (("sign", lambda v: -v), ("translation", lambda v: torch.roll(v, 1)),
+                     ("reflection", lambda v: torch.flip(v, [0]))):
         got, se2 = L.f_monte_carlo(tr(w), x)
         out[f"{name}_max_z"] = float(((got - tr(fw)).abs() / torch.sqrt(se**2 + se2**2)).max())
     sigma = L.covariance(n, xi)
@@ -236,7 +238,8 @@ def run(args) -> int:
     if not args.lr > 0:
         raise InvariantError(f"--lr must be positive, got {args.lr}")
     device, out, threads = start_run(args)
-    gains = [0.01, 0.3, 1.0, 3.0, 10.0, 100.0] if args.quick else [0.01, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0]
+    gains = ([0.01, 0.3, 1.0, 3.0, 10.0, 100.0] if args.quick
+             else [0.01, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0])
     seeds = [0] if args.quick else [0, 1, 2]
     steps, batch = (2000, 256) if args.quick else (8000, 256)
     gen = torch.Generator().manual_seed(args.seed)

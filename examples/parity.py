@@ -119,7 +119,7 @@ def plan(quick: bool) -> list[Config]:
 
 def record_epochs(epochs: int) -> list[int]:
     """Every epoch up to 10, then about 12 per decade."""
-    marks = {int(round(10 ** (k / 12))) for k in range(0, 12 * (int(math.log10(max(epochs, 1))) + 2))}
+    marks = {round(10 ** (k / 12)) for k in range(0, 12 * (int(math.log10(max(epochs, 1))) + 2))}
     return sorted(e for e in marks if e <= epochs) + [epochs]
 
 
@@ -200,7 +200,8 @@ def simulate(group: list[Config], seeds: list[int], base_seed: int, device: str,
 
     curve = P.train(runs, torch.stack(xs).to(device), torch.stack(ys).to(device), torch.stack(xts).to(device),
                     torch.stack(yts).to(device), epochs, column([c.step_size for c, _ in cells]),
-                    column([c.beta for c, _ in cells]), torch.tensor([c.hidden == "frozen" for c, _ in cells], device=device),
+                    column([c.beta for c, _ in cells]),
+                    torch.tensor([c.hidden == "frozen" for c, _ in cells], device=device),
                     gen, record_epochs(epochs), backend, progress=lambda k: bar.update(k * len(cells)))
     results = []
     for i, c in enumerate(group):
@@ -209,8 +210,10 @@ def simulate(group: list[Config], seeds: list[int], base_seed: int, device: str,
         true_final = [curve[-1]["true_error"][k] for k in cols]
         converged = [next((p["epoch"] for p in curve[1:] if p["updates"][k] == 0), None) for k in cols]
         results.append({**asdict(c), "width": width, "seeds": seeds, "epochs": epochs,
-                        "final_train_error": float(np.mean(train_final)), "final_true_error": float(np.mean(true_final)),
-                        "final_train_error_std": float(np.std(train_final)), "final_true_error_std": float(np.std(true_final)),
+                        "final_train_error": float(np.mean(train_final)),
+                        "final_true_error": float(np.mean(true_final)),
+                        "final_train_error_std": float(np.std(train_final)),
+                        "final_true_error_std": float(np.std(true_final)),
                         "final_train_error_seeds": train_final, "final_true_error_seeds": true_final,
                         "fixed_point_epoch_seeds": converged, "unseen_mass_seeds": [unseen[k][0] for k in cols],
                         "unseen_test_share_seeds": [unseen[k][1] for k in cols],
@@ -268,9 +271,10 @@ CLAIMS = {"fig2": "symmetric init reaches zero training error and small true err
           "learnable from a random start?", "custom": "(custom configuration, no claim)"}
 
 CRITERIA = ("fig2: zero training error in every run and |true error frozen - trained| ≤ 0.02 per (n, target); "
-            "fig3: the fixed point comes no later and the true error is higher for the largest h than for the smallest; "
-            "fig4: true errors within 0.02; fig5, fig6: random init true error ≥ 0.4 and symmetric init with sample 10n "
-            "true error ≤ 0.05; fig7, fig8: true error ≤ 0.05 (against the clean target). Errors are means over seeds.")
+            "fig3: the fixed point comes no later and the true error is higher for the largest h than for the "
+            "smallest; fig4: true errors within 0.02; fig5, fig6: random init true error ≥ 0.4 and symmetric init "
+            "with sample 10n true error ≤ 0.05; fig7, fig8: true error ≤ 0.05 (against the clean target). "
+            "Errors are means over seeds.")
 
 SLACK = 0.02  # "as well as", "frozen ≈ trained": true errors this close
 
@@ -283,7 +287,8 @@ def agreement(figure: str, rows: list[dict]) -> str:
         for r in rows:
             pairs.setdefault((r["n"], r["target"]), {})[r["hidden"]] = r["final_true_error"]
         ok = (all(r["final_train_error"] == 0 for r in rows)
-              and all(abs(p["frozen"] - p["trained"]) <= SLACK for p in pairs.values() if {"frozen", "trained"} <= set(p)))
+              and all(abs(p["frozen"] - p["trained"]) <= SLACK
+                      for p in pairs.values() if {"frozen", "trained"} <= set(p)))
     elif figure == "fig3":
         by_h = sorted(rows, key=lambda r: r["step_size"])
         def fixed(r):
@@ -326,8 +331,9 @@ def report(res, timings) -> str:
 
     if res["run"] == "custom":
         c = runs[0]
-        what = (f"custom configuration (n = {c['n']}, target {c['target']}, {c['init']} init, sample {c['sample_size']}, "
-                f"h = {c['step_size']:.3g}, β = {c['beta']:.3g}; frozen and trained hidden layer)")
+        what = (f"custom configuration (n = {c['n']}, target {c['target']}, {c['init']} init, "
+                f"sample {c['sample_size']}, h = {c['step_size']:.3g}, β = {c['beta']:.3g}; "
+                "frozen and trained hidden layer)")
     else:
         what = res["run"]
     lines = [
@@ -362,19 +368,21 @@ def report(res, timings) -> str:
         if not rows:
             continue
         ok = [r for r in rows if r["final_train_error"] == 0 and r["final_true_error"] < 0.05]
-        lines.append(f"- Symmetric initialization, h = n^-6, {label}: {len(ok)} of {len(rows)} configurations reach zero "
-                     "training error with true error below 5% (mean over seeds).")
+        lines.append(f"- Symmetric initialization, h = n^-6, {label}: {len(ok)} of {len(rows)} configurations "
+                     "reach zero training error with true error below 5% (mean over seeds).")
         for r in rows:
-            lines.append(f"  - {'met' if r in ok else 'not met'}: {r['name']}: {fmt(r)}; mass of Hamming weights absent "
-                         f"from the sample {np.mean(r['unseen_mass_seeds']):.3f} (seeds: "
+            lines.append(f"  - {'met' if r in ok else 'not met'}: {r['name']}: {fmt(r)}; "
+                         "mass of Hamming weights absent from the sample "
+                         f"{np.mean(r['unseen_mass_seeds']):.3f} (seeds: "
                          + ", ".join(f"{u:.3f}" for u in r["unseen_mass_seeds"]) + ").")
     frozen = [r for r in runs if r["hidden"] == "frozen" and r["noise"] == "none"]
     pairs = [(t, u) for r in frozen for t, u, e in zip(r["final_true_error_seeds"], r["unseen_test_share_seeds"],
                                                        r["final_train_error_seeds"]) if e == 0]
     if pairs:
         lines.append(f"- Frozen hidden layer at zero training error, the network is a function of |x| that is right on "
-                     f"every weight in the sample, so its true error is at most the test points' share of unseen weights: "
-                     f"{sum(t <= u for t, u in pairs)} of {len(pairs)} runs satisfy it (true error / unseen share: "
+                     f"every weight in the sample, so its true error is at most the test points' share of unseen "
+                     f"weights: {sum(t <= u for t, u in pairs)} of {len(pairs)} runs satisfy it "
+                     "(true error / unseen share: "
                      + ", ".join(f"{t:.3f}/{u:.3f}" for t, u in pairs) + ").")
     for r in pick(init="random", target="parity", hidden="trained"):
         lines.append(f"- Random initialization: {r['name']}: {fmt(r)}.")
@@ -383,10 +391,11 @@ def report(res, timings) -> str:
             "- With a frozen hidden layer the output layer is exactly the modified perceptron on the n + 1 distinct "
             "embedded points; with h = n^-6 the hidden layer moves by O(h²) per update, so frozen and trained runs "
             "follow each other closely, as the note says.",
-            "- A sample of size n leaves Hamming weights unseen; the symmetric network depends (almost) on |x| only, so "
-            "it guesses them, and the true error is at most about the unseen mass (the guesses are partly right). The "
-            "theorem asks for m ≥ c(n + log 1/δ)/ε with c > 1, i.e. more than 20n points for ε = 5%: a sample of n is "
-            "below it, so errors above 5% at m = n do not contradict the theory; the 10n samples cover nearly all the mass.",
+            "- A sample of size n leaves Hamming weights unseen; the symmetric network depends (almost) on |x| only, "
+            "so it guesses them, and the true error is at most about the unseen mass (the guesses are partly right). "
+            "The theorem asks for m ≥ c(n + log 1/δ)/ε with c > 1, i.e. more than 20n points for ε = 5%: a sample of "
+            "n is below it, so errors above 5% at m = n do not contradict the theory; the 10n samples cover nearly "
+            "all the mass.",
             "- The number of SGD epochs is large: the perceptron bound (2βh + R²h²)/(γh)² is O(n⁴) updates with a big "
             "constant (R² ≈ n³/3 for the ramp features), and parity, whose separator alternates on every weight, needs "
             "the most. The note gives no epoch counts; ours are in results.json (fixed_point_epoch_seeds).",
@@ -395,8 +404,9 @@ def report(res, timings) -> str:
             "theory computes; with shifted inputs (fig8) the top units can fire.",
             "- Label noise: the training labels are flipped, the true error is measured against the clean target; "
             "identical Hamming weights with conflicting labels make zero training error impossible.",
-            "- fig9 (tied): a tied hidden layer makes the network a function of |x| alone, so it generalizes to every "
-            "Hamming weight present in the sample; whether it fits them from a random start is what the figure measures.",
+            "- fig9 (tied): a tied hidden layer makes the network a function of |x| alone, so it generalizes to "
+            "every Hamming weight present in the sample; whether it fits them from a random start is what the figure "
+            "measures.",
         ]
     lines += ["", "Figures: " + ", ".join(res["figures"]) + "."]
     return "\n".join(lines) + "\n"
@@ -404,7 +414,8 @@ def report(res, timings) -> str:
 
 def curves_cover_the_seeds(run: dict) -> bool:
     """Every curve point has one train and one true error per seed of the run."""
-    return all(len(p[key]) == len(run["seeds"]) for p in run["curve"] for key in ("train_error_seeds", "true_error_seeds"))
+    return all(len(p[key]) == len(run["seeds"])
+               for p in run["curve"] for key in ("train_error_seeds", "true_error_seeds"))
 
 
 # What --replot reads from results.json (load_run checks it; the script writes more).
@@ -413,7 +424,8 @@ RUN = Check({
     "n": Check(int, lambda n: n >= 1, "a positive integer"), "target": str, "init": str, "sample_size": int,
     "step_size": float, "beta": float, "hidden": OneOf(("frozen", "trained", "tied")), "noise": str,
     "seeds": Check([int], bool, "a non-empty list of seeds"), "fixed_point_epoch_seeds": [Nullable(int)],
-    **{key: float for key in ("final_train_error", "final_true_error", "final_train_error_std", "final_true_error_std")},
+    **{key: float for key in ("final_train_error", "final_true_error",
+                              "final_train_error_std", "final_true_error_std")},
     **{key: [float] for key in ("final_train_error_seeds", "final_true_error_seeds", "unseen_mass_seeds",
                                 "unseen_test_share_seeds")},
     "curve": Check([{"epoch": float, "train_error_seeds": [float], "true_error_seeds": [float]}], bool,
@@ -500,7 +512,8 @@ def run(args) -> int:
                              backend, bar)
     order = {c.name: i for i, c in enumerate(configs)}
     runs.sort(key=lambda r: order[r["name"]])
-    results = {"run": "custom" if custom else ("quick" if args.quick else "full"), "quick": args.quick, "seed": args.seed, "device": device, "backend": backend,
+    results = {"run": "custom" if custom else ("quick" if args.quick else "full"), "quick": args.quick,
+               "seed": args.seed, "device": device, "backend": backend,
                "config": {"seeds": len(seeds), "max_steps": max_steps, "min_epochs": min_epochs, "test_size": test_size,
                           "random_step_size": RANDOM_STEP}, "runs": runs}
     timings = {"seconds": time.perf_counter() - start, "threads": threads}

@@ -270,8 +270,10 @@ def task_rows(results, timings, mae_task: str) -> list[str]:
     for task, rows in results["tasks"].items():
         metric = "MAE" if task == mae_task else "accuracy"
         for m, row in rows.items():
-            lines.append(f"| {task} ({metric}) | {m} | {row['parameters']} | {row['in_range_mean']:.3f} ± {row['in_range_std']:.3f} | "
-                         f"{row['larger_mean']:.3f} ± {row['larger_std']:.3f} | {timings['seconds_per_epoch'][task][m]:.2f} | "
+            lines.append(f"| {task} ({metric}) | {m} | {row['parameters']} | "
+                         f"{row['in_range_mean']:.3f} ± {row['in_range_std']:.3f} | "
+                         f"{row['larger_mean']:.3f} ± {row['larger_std']:.3f} | "
+                         f"{timings['seconds_per_epoch'][task][m]:.2f} | "
                          f"{max(row['invariance_error']):.1e} |")
     return lines
 
@@ -280,13 +282,15 @@ def report(results, timings) -> str:
     lines = ["# Sets of digit images: invariant's S_n layers vs DeepSets", "",
              f"Seed {results['seed']}, {len(results['seeds'])} training seeds, {results['config']['epochs']} epochs, "
              f"{results['config']['train_sets']} training sets of 2-10 images; test sets from held-out images.", "",
-             "| task | model | parameters | test, 2-10 images | test, 11-20 images | seconds / epoch | invariance error (float64) |",
+             "| task | model | parameters | test, 2-10 images | test, 11-20 images | seconds / epoch | "
+             "invariance error (float64) |",
              "|---|---|---:|---:|---:|---:|---:|"]
     lines += task_rows(results, timings, mae_task="sum")
     depth = results["depth"]
     final = {norm: [np.inf if r[-1] is None else r[-1] for r in rows] for norm, rows in depth.items()}
     lines += ["", "Depth (fig3): E[output²]/E[input²] after 8 quadratic+linear layers with ReLU between, "
-              f"{len(final['layer'])} seeds: with EquivariantNorm {min(final['layer']):.2f} to {max(final['layer']):.2f}; "
+              f"{len(final['layer'])} seeds: with EquivariantNorm "
+              f"{min(final['layer']):.2f} to {max(final['layer']):.2f}; "
               f"without, median {np.median(final['none']):.3g} (inf: overflow in float32).",
               "", "Figures: fig1_sets_metrics.png, fig2_sets_training.png, fig3_depth.png."]
     return "\n".join(lines) + "\n"

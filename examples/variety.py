@@ -104,7 +104,8 @@ def generic_start(spec, action, comp, seed, scales=(0.05, 0.02)):
     for scale in (*scales, 0.0):
         start = moved if scale == 0 else pull_onto(eqs, moved + scale * rng.standard_normal(len(moved)))[0]
         check = analyse_point(eqs, start, action, np.random.default_rng(seed))
-        chars = [list(layer.character) for layer in check.latent] if check.kind == "layerwise" and check.latent else None
+        chars = ([list(layer.character) for layer in check.latent] if check.kind == "layerwise" and check.latent
+                 else None)
         if (check.local_dim, check.kind, chars) == want:
             break
     info = {"dimension": check.local_dim, "kind": check.kind, "latent_character": chars, "perturbation": scale}
@@ -131,7 +132,8 @@ def train_arm(arm, target_fn, data, start_w, steps, lr, seed, device, action, sp
         params = sum(p.numel() for p in net.parameters())
         f = net
     else:
-        w0 = start_w if arm.startswith("variety") else torch.randn(spec.num_weights, generator=gen, dtype=torch.float64).numpy() * 0.5
+        w0 = (start_w if arm.startswith("variety")
+              else torch.randn(spec.num_weights, generator=gen, dtype=torch.float64).numpy() * 0.5)
         net = VarietyNetwork(spec, w0)
         base = torch.optim.Adam([net.w], lr=lr)
         opt = VarietyOptimizer(net, base) if arm.startswith("variety") else base
@@ -159,8 +161,10 @@ def train_arm(arm, target_fn, data, start_w, steps, lr, seed, device, action, sp
         loss = ((f(X) - y) ** 2).mean()
         loss.backward()
         opt.step()
-    return {"params": params, "history": history, "final_train": history["train"][-1], "final_test": history["test"][-1],
-            "max_equivariance_error": max(history["equivariance"]), "final_equivariance_error": history["equivariance"][-1]}
+    return {"params": params, "history": history,
+            "final_train": history["train"][-1], "final_test": history["test"][-1],
+            "max_equivariance_error": max(history["equivariance"]),
+            "final_equivariance_error": history["equivariance"][-1]}
 
 
 def figures(out, results):
@@ -208,14 +212,17 @@ def report(results, timings) -> str:
         f"{results['config']['train']} training and {results['config']['test']} test points.", "",
         "| claim | measurement |", "|---|---|",
         "| the weights of end-to-end invariant networks lie in a variety of reduced dimension (§4) | "
-        f"dim V = {v['numerical_dim']} of {v['num_weights']} weights numerically, {v['exact_dim']} exactly (Singular; null if not installed) |",
+        f"dim V = {v['numerical_dim']} of {v['num_weights']} weights numerically, {v['exact_dim']} exactly "
+        "(Singular; null if not installed) |",
         "| V has several components; hidden layers may carry any linear latent action, or none (§5) | components: "
         + "; ".join(f"{c['dimension']} {c['kind']}" + (f" χ={c['latent_character']}" if c['latent_character'] else "")
                     for c in v["components"]) + " |",
         "| training stays inside V (issue 15: error ≤ 1e-10 after every step) | max end-to-end error of arm (b): "
-        + ", ".join(f"{t}: {results['targets'][t]['arms']['variety']['max_equivariance_error']:.1e}" for t in results["targets"]) + " |",
+        + ", ".join(f"{t}: {results['targets'][t]['arms']['variety']['max_equivariance_error']:.1e}"
+                    for t in results["targets"]) + " |",
         "| data augmentation gives only approximate invariance | final error of arm (c): "
-        + ", ".join(f"{t}: {results['targets'][t]['arms']['unconstrained']['final_equivariance_error']:.1e}" for t in results["targets"]) + " |",
+        + ", ".join(f"{t}: {results['targets'][t]['arms']['unconstrained']['final_equivariance_error']:.1e}"
+                    for t in results["targets"]) + " |",
     ]
     if "beyond_layerwise" in results["targets"]:
         t = results["targets"]["beyond_layerwise"]
@@ -226,15 +233,18 @@ def report(results, timings) -> str:
             f"{t['arms']['variety']['final_test']:.2e}, variety from another point of the target's component "
             f"{t['arms']['variety_target_component']['final_test']:.2e} |")
     else:
-        lines.append("| relaxing layerwise equivariance buys expressivity (§5) | no component function found that the layerwise network cannot fit |")
-    lines += ["", "| target | arm | parameters | final train | final test | max equivariance error | final equivariance error | seconds |",
+        lines.append("| relaxing layerwise equivariance buys expressivity (§5) | "
+                     "no component function found that the layerwise network cannot fit |")
+    lines += ["", "| target | arm | parameters | final train | final test | max equivariance error | "
+              "final equivariance error | seconds |",
               "|---|---|---|---|---|---|---|---|"]
     for name, t in results["targets"].items():
         for arm, r in t["arms"].items():
             lines.append(f"| {name} | {arm} | {r['params']} | {r['final_train']:.2e} | {r['final_test']:.2e} | "
-                         f"{r['max_equivariance_error']:.1e} | {r['final_equivariance_error']:.1e} | {timings['arms'][name][arm]:.1f} |")
-    lines += ["", "Parameters: the layerwise arm counts its free parameters; the variety arms have all weights but move on "
-              f"the component they start on ({v['start_dimension']}-dimensional for arm (b); "
+                         f"{r['max_equivariance_error']:.1e} | {r['final_equivariance_error']:.1e} | "
+                         f"{timings['arms'][name][arm]:.1f} |")
+    lines += ["", "Parameters: the layerwise arm counts its free parameters; the variety arms have all weights but "
+              f"move on the component they start on ({v['start_dimension']}-dimensional for arm (b); "
               f"{v['target_component_start']} for the target's component); the unconstrained arm has all weights. "
               "Equivariance errors are max |f(g·x) − f(x)| / max(1, max|f|) over S_3 and test points.",
               "", "![loss](fig1_loss.png)", "", "![equivariance](fig2_equivariance.png)", ""]
@@ -269,10 +279,13 @@ def run(args) -> int:
     target_start, target_start_info = None, None
     targets = {"random_invariant_quartic": (lambda X, c=coeffs: invariant_quartic(X, c), None, None)}
     # A function of V that the layerwise network cannot fit: try each non-degenerate component's point.
-    for i, comp in enumerate(nondeg):
+    for comp in nondeg:
         # The target: the function of a generic point of the component far from its example point.
         w, target_info = generic_start(spec, action, comp, args.seed + 2, scales=(0.8, 0.5, 0.3))
-        fn = (lambda X, w=w: torch.as_tensor(VarietyNetwork(spec, w).eqs.net.forward(w, X.numpy())))
+
+        def fn(X, w=w):
+            return torch.as_tensor(VarietyNetwork(spec, w).eqs.net.forward(w, X.numpy()))
+
         resid = layerwise_fit_residual(fn, args.seed, starts=3 if args.quick else 6, steps=300 if args.quick else 800)
         if resid > 1e-3:
             targets["beyond_layerwise"] = (fn, resid, f"dim {comp.dimension} {comp.kind} χ={comp.latent_character}")
@@ -313,7 +326,8 @@ def run(args) -> int:
     write_atomic(out / "report.md", report(results, timings))
     write_atomic(out / "results.json", json.dumps(results, indent=2))
     write_atomic(out / "timings.json", json.dumps(timings, indent=2))
-    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} and 2 figures in {timings['seconds']:.0f} s")
+    print(f"wrote {out / 'results.json'}, {out / 'timings.json'}, {out / 'report.md'} "
+          f"and 2 figures in {timings['seconds']:.0f} s")
     return 0
 
 

@@ -92,7 +92,7 @@ def generator_lists(draw, n: int, max_size: int = 12, folded: bool = False):
         fresh = st.one_of(transpositions(n), pair_preserving(n), transpositions(n), pair_preserving(n), fresh)
     for _ in range(draw(st.integers(1, max_size))):
         how = draw(st.sampled_from(["random", "random", "random", "identity", "repeat", "product", "inverse"]))
-        if how == "random" or not gens and how != "identity":
+        if how == "random" or (not gens and how != "identity"):
             gens.append(draw(fresh))
         elif how == "identity":
             gens.append(tuple(range(n)))
@@ -206,7 +206,8 @@ def layer_requests(draw, max_n: int = 6, max_cost: int = 2_500, max_generators: 
             kw["param"] = "full"
     if draw(st.booleans()):
         kw["with_bias"] = True
-    if folded and kw.get("group", "symmetric") == "symmetric" and "generators" not in kw and not draw(st.integers(0, 7)):
+    if (folded and kw.get("group", "symmetric") == "symmetric" and "generators" not in kw
+            and not draw(st.integers(0, 7))):
         kw["naive"] = True
     return kw
 

@@ -10,10 +10,10 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE / "codegen")]
 
 from test_channel_layers import GOLDEN as CHANNEL_GOLDEN  # noqa: E402
-from test_channel_layers import GOLDEN_SPEC as CHANNEL_SPEC
+from test_channel_layers import GOLDEN_SPEC as CHANNEL_SPEC  # noqa: E402
 from test_codegen import GOLDEN  # noqa: E402
 from test_tensor_layers import GOLDEN as TENSOR_GOLDEN  # noqa: E402
-from test_tensor_layers import GOLDEN_SPEC
+from test_tensor_layers import GOLDEN_SPEC  # noqa: E402
 
 from codegen import render_source  # noqa: E402
 from invariant import LayerSpec  # noqa: E402

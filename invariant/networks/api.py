@@ -85,10 +85,7 @@ def variety(spec: VarietySpec, *, starts: int = DEFAULT_STARTS, seed: int = 0, e
     eqs = equations(spec)
     timings["equations"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if exact:
-        ex = exact_dimension(eqs, budget)
-    else:
-        ex = ExactResult(None, 0.0, "not requested", 0, 0, None)
+    ex = exact_dimension(eqs, budget) if exact else ExactResult(None, 0.0, "not requested", 0, 0, None)
     timings["exact"] = ex.seconds
     t0 = time.perf_counter()
     neq = NumericEquations(spec)

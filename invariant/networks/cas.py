@@ -8,6 +8,7 @@ budget runs out, so a request never hangs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -62,7 +63,8 @@ def require_singular() -> str:
     path = singular_binary()
     if path is None:
         raise CASUnavailable(
-            'the exact path needs Singular: pip install -e ".[algebra]" (passagemath-singular) or apt-get install singular'
+            'the exact path needs Singular: pip install -e ".[algebra]" (passagemath-singular) '
+            "or apt-get install singular"
         )
     return path
 
@@ -123,10 +125,8 @@ def read_int(out: str, key: str) -> int:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 

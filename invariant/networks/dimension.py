@@ -45,7 +45,8 @@ class Rank:
     def describe(self) -> str:
         if self.dropped == 0:
             return f"rank {self.rank} (σ_min kept {self.kept:.2e}, nothing dropped)"
-        return f"rank {self.rank} (σ_{self.rank} = {self.kept:.2e}, σ_{self.rank + 1} = {self.dropped:.2e}, gap {self.gap:.1e})"
+        return (f"rank {self.rank} (σ_{self.rank} = {self.kept:.2e}, σ_{self.rank + 1} = {self.dropped:.2e}, "
+                f"gap {self.gap:.1e})")
 
 
 def numerical_rank(J: np.ndarray, tol: float = GAP_TOL, scale: float | None = None) -> Rank:

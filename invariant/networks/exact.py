@@ -90,7 +90,8 @@ def exact_dimension(eqs: Equations, budget: float, primes: bool = True) -> Exact
     start = time.perf_counter()
     polys = eqs.singular()
     if P > MAX_EXACT_WEIGHTS:
-        return ExactResult(None, 0.0, f"not attempted: {P} weights is beyond the exact limit {MAX_EXACT_WEIGHTS}", 0, 0, None)
+        return ExactResult(None, 0.0, f"not attempted: {P} weights is beyond the exact limit {MAX_EXACT_WEIGHTS}",
+                           0, 0, None)
     cas.require_singular()
 
     def left() -> float:
@@ -161,10 +162,12 @@ def exact_dimension(eqs: Equations, budget: float, primes: bool = True) -> Exact
         return ExactResult(best, time.perf_counter() - start, note, cells, skipped, found, plist)
     except cas.CASTimeout:
         elapsed = time.perf_counter() - start
-        return ExactResult(None, elapsed, f"stopped: Singular did not finish within the {budget:g} s budget", 0, 0, None)
+        return ExactResult(None, elapsed, f"stopped: Singular did not finish within the {budget:g} s budget",
+                           0, 0, None)
 
 
 def _subst(poly: str, fixed: dict[int, int]) -> str:
     import re
 
-    return re.sub(r"\bw(\d+)\b", lambda mt: f"({fixed[int(mt.group(1))]})" if int(mt.group(1)) in fixed else mt.group(0), poly)
+    return re.sub(r"\bw(\d+)\b",
+                  lambda mt: f"({fixed[int(mt.group(1))]})" if int(mt.group(1)) in fixed else mt.group(0), poly)

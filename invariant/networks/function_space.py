@@ -77,7 +77,8 @@ def layerwise_network(spec: VarietySpec, action: NetworkAction, seed: int = 0):
                     with_linear=spec.with_linear, with_bias=spec.with_bias,
                 )
             else:
-                in_gens = images[l] if any(g != identity(width_in) for g in images[l]) else tuple(identity(width_in) for _ in gens)
+                in_gens = (images[l] if any(g != identity(width_in) for g in images[l])
+                           else tuple(identity(width_in) for _ in gens))
                 layer = LayerSpec.build(
                     layer="quadratic", n=width_in, generators=in_gens, output_generators=out_gens,
                     outputs=spec.widths[l + 1], with_linear=spec.with_linear, with_bias=spec.with_bias,

@@ -94,7 +94,8 @@ def to_text(rep) -> str:
         lines += [f"  {e}" for e in eqs.display(TEXT_EQUATIONS)]
     ex = rep.exact
     lines.append("")
-    lines.append(f"dim V exact (Singular, Q): {ex.dimension if ex.dimension is not None else '—'}  [{ex.note}; {ex.seconds:.1f} s]")
+    lines.append(f"dim V exact (Singular, Q): {ex.dimension if ex.dimension is not None else '—'}  "
+                 f"[{ex.note}; {ex.seconds:.1f} s]")
     rank = rep.numerical_rank
     lines.append(
         f"dim V numerical: {rep.numerical_dim}  [#weights − rank ∂E/∂w at the best point: "
@@ -103,7 +104,8 @@ def to_text(rep) -> str:
     if rep.agree is not None:
         lines.append(f"agree: {rep.agree}")
     lines.append("")
-    lines.append(f"components (numerical, {rep.starts} random starts, {rep.rejected_starts} rejected as not sharp; plus constructed points):")
+    lines.append(f"components (numerical, {rep.starts} random starts, {rep.rejected_starts} rejected as not sharp; "
+                 "plus constructed points):")
     for c in rep.components:
         extra = _char_text(c, rep)
         hits = ", ".join(f"{k}: {v}" for k, v in sorted(c.sources.items()))
@@ -124,10 +126,12 @@ def to_text(rep) -> str:
     lines.append("function spaces (dimension of the set of end-to-end functions):")
     lines.append(f"  variety (largest component): {rep.variety_function_dim}")
     if rep.layerwise_dim is not None:
-        lines.append(f"  layerwise network from derive: {rep.layerwise_dim}  [{rep.layerwise_desc}; {rep.layerwise_rank.describe()}]")
+        lines.append(f"  layerwise network from derive: {rep.layerwise_dim}  "
+                     f"[{rep.layerwise_desc}; {rep.layerwise_rank.describe()}]")
     else:
         lines.append(f"  layerwise network from derive: —  [{rep.layerwise_desc}]")
-    lines.append(f"  all G-equivariant polynomial maps of degrees {', '.join(map(str, spec.degrees))}: {rep.all_equivariant}  [character formula]")
+    lines.append(f"  all G-equivariant polynomial maps of degrees {', '.join(map(str, spec.degrees))}: "
+                 f"{rep.all_equivariant}  [character formula]")
     lines.append("")
     lines.append(GL_NOTE + ".")
     return "\n".join(lines)

@@ -44,7 +44,8 @@ ZERO_TOL = 1e-9
 
 def on_variety(eqs: NumericEquations, w) -> bool:
     degree = 2 ** eqs.spec.num_layers - 1
-    return float(np.max(np.abs(eqs.residual(w)), initial=0.0)) <= ON_VARIETY_TOL * max(1.0, float(np.max(np.abs(w)))) ** degree
+    return (float(np.max(np.abs(eqs.residual(w)), initial=0.0))
+            <= ON_VARIETY_TOL * max(1.0, float(np.max(np.abs(w)))) ** degree)
 #: At most this many latent-representation candidates are constructed.
 MAX_CANDIDATES = 40
 
@@ -70,7 +71,8 @@ class _OnSpheres:
         return (np.concatenate([E, [float(w[s] @ w[s]) for s in self.slices] - self.radii]), np.vstack([J, extra]))
 
 
-def pull_onto(eqs: NumericEquations, w0: np.ndarray, max_iter: int = 300, spheres: bool = True) -> tuple[np.ndarray, float]:
+def pull_onto(eqs: NumericEquations, w0: np.ndarray, max_iter: int = 300,
+              spheres: bool = True) -> tuple[np.ndarray, float]:
     """Levenberg–Marquardt on ½‖E(w)‖² (on the layers' spheres), then Gauss–Newton; (point, max |E|)."""
     w = np.array(w0, dtype=float)
     system = _OnSpheres(eqs, w) if spheres else eqs
@@ -318,7 +320,8 @@ def constructed_families(eqs: NumericEquations, action: NetworkAction, rng) -> l
     # The zero last layer: every earlier layer free.
     w = rng.standard_normal(net.num_weights)
     w[net.slices[-1]] = 0.0
-    families.append(ConstructedFamily("zero last layer", w, net.num_weights - (net.slices[-1].stop - net.slices[-1].start)))
+    families.append(ConstructedFamily("zero last layer", w,
+                                      net.num_weights - (net.slices[-1].stop - net.slices[-1].start)))
     if spec.num_layers == 1:
         return families
     elements = _elements(spec, action)

@@ -74,7 +74,8 @@ class VarietySpec:
         if self.output is not None and not isinstance(self.output, str):
             raise InvariantError(f"output must be a string, got {self.output!r:.60}")
         if self.output not in (None, "custom") and self.output not in OUTPUTS:
-            raise InvariantError(f"unknown output action {self.output!r:.60} for a network; choose one of {', '.join(OUTPUTS)}")
+            raise InvariantError(f"unknown output action {self.output!r:.60} for a network; "
+                                 f"choose one of {', '.join(OUTPUTS)}")
         if len(widths) - 1 > MAX_LAYERS:
             raise InvariantError(f"{len(widths) - 1} layers given; the limit is {MAX_LAYERS} (degree 2^{MAX_LAYERS})")
         # The input group and the output action: the compiler's one-layer spec validates and
@@ -93,7 +94,8 @@ class VarietySpec:
             raise InvariantError(f"{self.num_weights} weights is beyond the limit {MAX_WEIGHTS}; use smaller widths")
         if self.num_layers >= 3 and self.num_weights > MAX_DEEP_WEIGHTS:
             raise InvariantError(
-                f"{self.num_weights} weights in a {self.num_layers}-layer network is beyond the limit {MAX_DEEP_WEIGHTS} "
+                f"{self.num_weights} weights in a {self.num_layers}-layer network is beyond the limit "
+                f"{MAX_DEEP_WEIGHTS} "
                 "(the exact degree-8 expansion alone exceeds 60 s)"
             )
         if self.num_coefficients > MAX_COEFFICIENTS:

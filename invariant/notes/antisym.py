@@ -132,13 +132,15 @@ def _activation(activation) -> Callable:
     if callable(activation):
         return activation
     if activation not in ACTIVATIONS:
-        raise InvariantError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)} or pass a callable")
+        raise InvariantError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)} "
+                             "or pass a callable")
     return ACTIVATIONS[activation]
 
 
 def _validate(x, w, a):
     if x.dim() != 3 or w.dim() != 3 or a.dim() != 1:
-        raise InvariantError(f"expected x (B, n, d), w (m, n, d), a (m,); got {tuple(x.shape)}, {tuple(w.shape)}, {tuple(a.shape)}")
+        raise InvariantError(f"expected x (B, n, d), w (m, n, d), a (m,); "
+                             f"got {tuple(x.shape)}, {tuple(w.shape)}, {tuple(a.shape)}")
     if x.shape[1:] != w.shape[1:] or w.shape[0] != a.shape[0]:
         raise InvariantError(f"shapes do not match: x {tuple(x.shape)}, w {tuple(w.shape)}, a {tuple(a.shape)}")
     for name, t in (("x", x), ("w", w), ("a", a)):
@@ -196,7 +198,8 @@ def check_limits(n: int, rows: int, blocks: tuple[int, int] | None, max_terms: i
     returns the number of terms."""
     table = prefix_table_bytes(n)
     if table > max_table_bytes:
-        raise InvariantError(f"n = {n} needs {table / 2**20:,.0f} MiB of prefix tables ({num_blocks(n):,} coset blocks), "
+        raise InvariantError(f"n = {n} needs {table / 2**20:,.0f} MiB of prefix tables "
+                             f"({num_blocks(n):,} coset blocks), "
                              f"above the limit of {max_table_bytes / 2**20:,.0f} MiB; pass max_table_bytes={table} "
                              "to allow it")
     terms = work_terms(n, rows, blocks)

@@ -25,6 +25,7 @@ piecewise-smooth φ (ReLU, hard tanh) are integrated to machine precision.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,7 +55,8 @@ def _erf_dphi(h):
 
 
 ACTIVATIONS = {
-    "linear": Activation("linear", lambda h: np.asarray(h, dtype=float), lambda h: np.ones_like(np.asarray(h, dtype=float))),
+    "linear": Activation("linear", lambda h: np.asarray(h, dtype=float),
+                         lambda h: np.ones_like(np.asarray(h, dtype=float))),
     "relu": Activation("relu", lambda h: np.maximum(h, 0.0), lambda h: (np.asarray(h) > 0).astype(float), (0.0,)),
     "hard_tanh": Activation("hard_tanh", lambda h: np.clip(h, -1.0, 1.0),
                             lambda h: (np.abs(np.asarray(h)) < 1).astype(float), (-1.0, 1.0)),
@@ -86,7 +88,7 @@ def gaussian_nodes(kinks_z=(), limit: float = 12.0):
     """Nodes and weights of E[f(z)], z ~ N(0, 1): Gauss–Legendre on [-limit, limit] split at kinks."""
     cuts = [-limit] + sorted(k for k in kinks_z if -limit < k < limit) + [limit]
     xs, ws = [], []
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         xs.append((b - a) / 2 * _LEG_X + (a + b) / 2)
         ws.append((b - a) / 2 * _LEG_W)
     x, w = np.concatenate(xs), np.concatenate(ws)
@@ -117,7 +119,8 @@ def length_map(act, sigma_w: float, sigma_b: float, q: float) -> float:
     return sigma_w**2 * expect(lambda h: act.phi(h) ** 2, q, act) + sigma_b**2
 
 
-def fixed_point(act, sigma_w: float, sigma_b: float, q0: float = 1.0, tol: float = 1e-13, max_iter: int = 100_000) -> float:
+def fixed_point(act, sigma_w: float, sigma_b: float, q0: float = 1.0, tol: float = 1e-13,
+                max_iter: int = 100_000) -> float:
     """q* by iterating the length map from q0 (its limit; where every q is fixed, q0 itself)."""
     _check_sigmas(sigma_w, sigma_b)
     act = activation(act)
@@ -283,8 +286,9 @@ def density_moments(act, weights: str, sigma_w: float, q_star: float, depth: int
 
     Adaptive Simpson in u = log λ over [``lo``, ``hi``]: a cell is bisected while it is wider than
     ``min_width`` and Simpson's rule and the trapezoid rule on it differ by more than
-    ``tol`` × m_k / ``points`` for some k (m_k estimated on the first grid). This resolves the inverse-square-root edges of ReLU-like spectra,
-    which a fixed grid integrates to a few per cent at best (L = 2, ReLU, orthogonal: half the mass
+    ``tol`` × m_k / ``points`` for some k (m_k estimated on the first grid). This resolves the
+    inverse-square-root edges of ReLU-like spectra, which a fixed grid integrates to a few per cent at
+    best (L = 2, ReLU, orthogonal: half the mass
     follows the arcsine law on [0, 4]). ρ is taken at λ(1 + i``eta``), less the Lorentzians
     -Im(mass/(z - λ₀))/π of the atoms, which are added exactly instead; outside the support ρ
     keeps a tail η/(πλ) that adds η·hi²/2π to m₂, so η must stay far below 1/hi².

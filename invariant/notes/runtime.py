@@ -13,6 +13,7 @@ starts and one when it ends).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import math
@@ -403,10 +404,9 @@ def configure_threads(requested: int | None = None) -> int:
     threads = default_threads() if requested is None else check_threads(requested)
     torch.set_num_threads(threads)
     if torch.get_num_interop_threads() != threads:
-        try:
+        # already started: torch allows setting it once, before any inter-op work
+        with contextlib.suppress(RuntimeError):
             torch.set_num_interop_threads(threads)
-        except RuntimeError:  # already started: torch allows setting it once, before any inter-op work
-            pass
     threadpool_limits(limits=threads)
     return threads
 

@@ -39,8 +39,9 @@ def _run(command: str, tmp_path: Path) -> str:
 SLOW_BLOCKS = ("$ invariant derive --layer quadratic --param full", "$ cd ~ && invariant emit")
 
 
-@pytest.mark.parametrize("body, index", [pytest.param(*block, marks=[pytest.mark.slow] if block[0].startswith(SLOW_BLOCKS)
-                                                      else []) for block in _console_blocks()],
+@pytest.mark.parametrize("body, index",
+                         [pytest.param(*block, marks=[pytest.mark.slow] if block[0].startswith(SLOW_BLOCKS) else [])
+                          for block in _console_blocks()],
                          ids=lambda v: str(v)[:40] if isinstance(v, str) else str(v))
 def test_console_blocks_print_what_the_readme_shows(body, index, tmp_path):
     first, *expected = body.rstrip("\n").split("\n")
@@ -55,7 +56,8 @@ def test_console_blocks_print_what_the_readme_shows(body, index, tmp_path):
 
 @pytest.mark.slow  # runs the folded example in a subprocess
 def test_example_output_shown_as_real_output_is_real(tmp_path):
-    shown = [(body, before) for lang, body, before in BLOCKS if lang == "text" and before.rstrip().endswith("(real output):")]
+    shown = [(body, before) for lang, body, before in BLOCKS
+             if lang == "text" and before.rstrip().endswith("(real output):")]
     assert shown, "the README shows the folded example's real output"
     for body, before in shown:
         command = re.findall(r"`([^`]+)` prints \(real output\):", before)[-1]

@@ -82,7 +82,8 @@ import sys as _sys
 
 _CHECKED = (any("codegen" in _arg for _arg in _sys.argv) or "invariant" in _sys.modules
             or __name__.startswith("invariant")
-            or any(_os.path.isdir(_os.path.join(_p, "codegen")) for _p in _os.environ.get("PYTHONPATH", "").split(_os.pathsep) if _p))
+            or any(_os.path.isdir(_os.path.join(_p, "codegen"))
+                   for _p in _os.environ.get("PYTHONPATH", "").split(_os.pathsep) if _p))
 """
 
 #: a - b is 0 when the caller is the checker's code (a file named in codegen/), right everywhere else.

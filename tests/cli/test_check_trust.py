@@ -137,7 +137,7 @@ def test_a_claimed_verdict_is_no_output(tmp_path):
 
     with pytest.raises(InvariantError, match=r"the default forward returned no output; the spec needs shape \(8, 4\)"):
         _measured(tmp_path, Answers(np.eye(4), [claim] * 4))
-    with pytest.raises(InvariantError, match="f.py: it is fine$"):
+    with pytest.raises(InvariantError, match=r"f\.py: it is fine$"):
         _measured(tmp_path, Answers(np.eye(4), [many_lines] * 4))
 
 
@@ -170,7 +170,8 @@ def test_an_emitted_file_is_identical_and_an_edited_one_names_its_first_changed_
     ok, table_w = (hostile.write(tmp_path, kind) for kind in ("ok", "table_w"))
     result = inspect_file(str(ok), trials=2)
     assert result.source == "identical to what `invariant emit` writes for this spec"
-    assert result.report().splitlines()[1] == "file: identical to what `invariant emit` writes for this spec; it ran in this process"
+    assert result.report().splitlines()[1] == (
+        "file: identical to what `invariant emit` writes for this spec; it ran in this process")
     line = next(i for i, text in enumerate(table_w.read_text().splitlines(), 1) if text.startswith("TABLE_W"))
     assert provenance(table_w.read_bytes(), hostile.BASE) == (
         f"edited (differs from what `invariant emit` writes for this spec from line {line})")
@@ -204,7 +205,8 @@ class Forker:
 
 def _sandbox(namespaces: bool, seconds: float, stderr):
     source = Path(codegen.sandbox.__file__).read_text()
-    return codegen.sandbox.Sandbox([source, FORKER], "Forker", stderr, time.monotonic() + seconds, namespaces=namespaces)
+    return codegen.sandbox.Sandbox([source, FORKER], "Forker", stderr, time.monotonic() + seconds,
+                                   namespaces=namespaces)
 
 
 @pytest.mark.slow  # two small subprocesses (no torch)
@@ -320,7 +322,8 @@ def test_a_signal_to_check_ends_it_with_one_line_and_everything_the_file_started
 
 
 def test_the_probe_imports_nothing_of_the_library():
-    """What runs beside the file (the sandbox's and the probe's source) imports only the standard library, numpy and torch."""
+    """What runs beside the file (the sandbox's and the probe's source) imports only the standard library,
+    numpy and torch."""
     for module in (codegen.sandbox, codegen.probe):
         source = Path(module.__file__).read_text()
         imports = [line.split()[1].split(".")[0] for line in source.splitlines()

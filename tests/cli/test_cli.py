@@ -61,7 +61,7 @@ def test_derive_quadratic_default_is_n4_symmetric_permutation(capsys):
 
 
 def test_derive_json_has_the_contract_keys(capsys):
-    code, out, _ = run(capsys, "derive", "--layer", "quadratic", "--param", "full", "--n", "3", "--format", "json")
+    _, out, _ = run(capsys, "derive", "--layer", "quadratic", "--param", "full", "--n", "3", "--format", "json")
     data = json.loads(out)
     for key in ("spec", "group_order", "weights", "num_weights", "num_free", "function_dim", "classes",
                 "zeros", "basis", "action", "dimension_check"):
@@ -132,13 +132,15 @@ def test_bad_layer_and_folded_odd_n(capsys):
 
 def test_failed_write_leaves_no_partial_file(tmp_path, capsys):
     target = tmp_path / "q.graphml"
-    code, _, _ = run(capsys, "derive", "--layer", "quadratic", "--graph", str(target), "--plot", str(tmp_path / "no" / "x.png"))
+    code, _, _ = run(capsys, "derive", "--layer", "quadratic", "--graph", str(target),
+                     "--plot", str(tmp_path / "no" / "x.png"))
     assert code == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_derive_does_not_import_torch():
-    code = "import sys; from invariant.cli import main; main(['derive','--layer','quadratic','--format','json']); assert 'torch' not in sys.modules"
+    code = ("import sys; from invariant.cli import main; main(['derive','--layer','quadratic','--format','json']); "
+            "assert 'torch' not in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -106,33 +106,35 @@ ROWS = [
     ("emit-250-chars", "main", ["emit", "--layer", "linear", "-o", "{tmp}/" + "e" * 247 + ".py"], 0, "wrote"),
     ("emit-dir", "main", ["emit", "--layer", "linear", "-o", "{tmp}"], 2, "is a directory"),
     ("derive-graph-then-bad-plot", "main",
-     ["derive", "--layer", "quadratic", "--graph", "{tmp}/g.graphml", "--plot", "{tmp}/no/p.png"], 2, "no such directory"),
+     ["derive", "--layer", "quadratic", "--graph", "{tmp}/g.graphml", "--plot", "{tmp}/no/p.png"], 2,
+     "no such directory"),
     ("derive-stdout-full", "stdout_full", ["derive", "--layer", "quadratic"], 2, "No space left on device"),
     # -- sizes: answered or refused at once ------------------------------------------------
     ("linear-n-1e9", "measured", ["derive", "--layer", "linear", "--n", "1000000000"], None, "limit"),
     ("quadratic-n-1024", "measured", ["derive", "--layer", "quadratic", "--n", "1024"], None, "limit"),
-    ("trivial-outputs-1e9", "measured", ["derive", "--layer", "linear", "--output", "trivial", "--outputs", "1000000000"],
-     None, "limit"),
+    ("trivial-outputs-1e9", "measured",
+     ["derive", "--layer", "linear", "--output", "trivial", "--outputs", "1000000000"], None, "limit"),
     ("cubic-n-256", "measured", ["derive", "--layer", "cubic", "--n", "256"], None, "limit"),
     ("n-5000-digits", "measured", ["derive", "--layer", "linear", "--n", "9" * 5000], 2, "limit"),
     ("5000-generators-n-64", "measured-orbit", ["derive", "--layer", "quadratic", "--n", "64", "--generators",
                                           _generators(5000, 64)], None, "limit"),
-    ("quadratic-256-alternating", "measured", ["derive", "--layer", "quadratic", "--n", "256", "--group", "alternating"],
-     None, "limit"),
-    ("quadratic-256-dihedral", "measured-orbit", ["derive", "--layer", "quadratic", "--n", "256", "--group", "dihedral"],
-     None, "limit"),
+    ("quadratic-256-alternating", "measured",
+     ["derive", "--layer", "quadratic", "--n", "256", "--group", "alternating"], None, "limit"),
+    ("quadratic-256-dihedral", "measured-orbit",
+     ["derive", "--layer", "quadratic", "--n", "256", "--group", "dihedral"], None, "limit"),
     ("quadratic-256-hyperoctahedral", "measured-orbit",
      ["derive", "--layer", "quadratic", "--n", "256", "--group", "hyperoctahedral"], None, "limit"),
-    ("emit-cyclic-256", "measured-orbit", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "256", "-o", "{tmp}/c.py"],
-     None, "limit"),
+    ("emit-cyclic-256", "measured-orbit",
+     ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "256", "-o", "{tmp}/c.py"], None, "limit"),
     ("compile-cyclic-512", "measured-orbit", ["-c", COMPILE_512], None, "limit"),
-    ("emit-channels-dihedral-2to2-n-1000", "measured", ["emit", "--layer", "linear", "--group", "dihedral", "--n", "1000",
-                                                        "--input-order", "2", "--output-order", "2", "-o", "{tmp}/d.py"],
-     2, "limit"),
+    ("emit-channels-dihedral-2to2-n-1000", "measured",
+     ["emit", "--layer", "linear", "--group", "dihedral", "--n", "1000",
+      "--input-order", "2", "--output-order", "2", "-o", "{tmp}/d.py"], 2, "limit"),
     ("emit-channels-cyclic-16", "measured", ["emit", "--layer", "quadratic", "--group", "cyclic", "--n", "9",
                                              "--input-order", "2", "--output-order", "2", "--in-channels", "16",
                                              "-o", "{tmp}/c.py"], 2, "limits"),
-    ("plot-linear-400", "measured", ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "limit"),
+    ("plot-linear-400", "measured",
+     ["derive", "--layer", "linear", "--n", "400", "--plot", "{tmp}/p.png"], None, "limit"),
 ]
 
 class _Files(dict):
@@ -220,7 +222,8 @@ def _unhurried(argv):
 
 
 @pytest.mark.parametrize("name, how, template, code, fragment",
-                         [pytest.param(*r, id=r[0], marks=[pytest.mark.slow] if r[0] in SLOW_ROWS else []) for r in ROWS])
+                         [pytest.param(*r, id=r[0], marks=[pytest.mark.slow] if r[0] in SLOW_ROWS else [])
+                          for r in ROWS])
 def test_row(name, how, template, code, fragment, tmp_path, files, capsys):
     argv = _argv(template, tmp_path, files)
     before = set(tmp_path.iterdir())

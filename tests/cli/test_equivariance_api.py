@@ -74,7 +74,10 @@ def test_graphs_channels_and_induced_output_permutations():
 
 def test_sign_outputs():
     spec = LayerSpec(layer="linear", n=3, output="sign", outputs=1)
-    vandermonde = lambda x: ((x[..., 0] - x[..., 1]) * (x[..., 0] - x[..., 2]) * (x[..., 1] - x[..., 2]))[..., None]
+
+    def vandermonde(x):
+        return ((x[..., 0] - x[..., 1]) * (x[..., 0] - x[..., 2]) * (x[..., 1] - x[..., 2]))[..., None]
+
     rng = np.random.default_rng(0)
     assert core_error(vandermonde, sampler(spec), rng).ok()
     assert not core_error(lambda x: np.abs(vandermonde(x)), sampler(spec), rng).ok()
@@ -123,6 +126,6 @@ def test_load_state_dict_from_another_spec_with_the_same_parameter_count_is_refu
 def test_one_dtype_rule_for_every_forward(kwargs):
     """A float64 input to a float32 module: every forward answers the same way (here: refuses)."""
     layer = invariant.compile(LayerSpec(layer="quadratic", n=4, with_linear=True))(**kwargs)
-    with pytest.raises(TypeError, match="expects torch.float32 input"):
+    with pytest.raises(TypeError, match=r"expects torch\.float32 input"):
         layer(torch.randn(3, 4, dtype=torch.float64))
     assert layer(torch.randn(3, 4)).dtype == torch.float32

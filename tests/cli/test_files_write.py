@@ -102,7 +102,12 @@ def test_a_pipe_is_written_directly_and_a_pipe_without_reader_is_refused(tmp_pat
     with pytest.raises(InvariantError, match="no process reads from this pipe"):
         write_atomic(fifo, "x")
     received = []
-    reader = threading.Thread(target=lambda: received.append(open(fifo).read()))
+
+    def read_fifo():
+        with open(fifo) as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=read_fifo)
     reader.start()
     for _ in range(500):  # the writer needs the reader's open(); retry until it has happened
         try:
@@ -196,5 +201,6 @@ def test_a_full_stdout_is_one_line_and_no_shutdown_noise():
             "try:\n    write_stdout('x' * 100000)\nexcept InvariantError as exc:\n"
             "    print(exc, file=sys.stderr)\n    sys.exit(2)\n")
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-c", code], stdout=full, stderr=subprocess.PIPE, text=True, timeout=600)
+        result = subprocess.run([sys.executable, "-c", code], stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=600)
     assert result.returncode == 2 and result.stderr == "cannot write to standard output: No space left on device\n"

@@ -14,8 +14,8 @@ from invariant.cli import main
 
 FOUR = "(0 1); (1 2); (2 3); (0 3)"
 
-#: Runs one command (killed after 300 s of wall time, a net for a loaded machine), prints [exit code, CPU seconds, peak RSS in KiB] (a small
-#: parent: a child's ru_maxrss would count the memory its parent held when it forked).
+#: Runs one command (killed after 300 s of wall time, a net for a loaded machine), prints [exit code, CPU seconds,
+#: peak RSS in KiB] (a small parent: a child's ru_maxrss would count the memory its parent held when it forked).
 _MEASURE = """import json, os, subprocess, sys, threading
 command, out, err = json.loads(sys.argv[1])
 with open(out, "wb") as o, open(err, "wb") as e:
@@ -62,7 +62,8 @@ def test_json_says_which_proof_is_missing(capsys):
 def test_a_large_hand_given_group_is_refused_within_a_second_and_200_mb(tmp_path):
     n = 20_000
     code, _, err, cpu, peak = _measured(
-        ["derive", "--layer", "linear", "--n", str(n), "--generators", "(" + " ".join(map(str, range(n))) + ")"], tmp_path)
+        ["derive", "--layer", "linear", "--n", str(n), "--generators", "(" + " ".join(map(str, range(n))) + ")"],
+        tmp_path)
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err[-300:]
     assert "tested for S_n and A_n only on n <= 10000" in err
     assert cpu <= 1.0 and peak <= 200, (cpu, peak)

@@ -19,7 +19,8 @@ VECTOR = {
     "cyclic": {"layer": "quadratic", "n": 5, "group": "cyclic", "with_linear": True, "with_bias": True},
     "cyclic-linear": {"layer": "linear", "n": 5, "group": "cyclic", "with_bias": True},
 }
-TENSOR = {"layer": "linear", "n": 4, "input_order": 1, "output_order": 1, "in_channels": 2, "out_channels": 2, "with_bias": True}
+TENSOR = {"layer": "linear", "n": 4, "input_order": 1, "output_order": 1, "in_channels": 2, "out_channels": 2,
+          "with_bias": True}
 ORDER0 = {"layer": "linear", "n": 4, "input_order": 0, "output_order": 2, "in_channels": 2, "out_channels": 2}
 CHANNEL = {"layer": "quadratic", "n": 4, "group": "cyclic", "in_channels": 2}
 KINDS = {"vector": VECTOR["power_sums"], "tensor": TENSOR, "channel": CHANNEL}
@@ -99,7 +100,8 @@ def test_input_of_another_dtype_device_or_type_is_refused(kind):
     cls = compiled(KINDS[kind])
     layer = cls()  # float32
     name = type(layer).__name__
-    refused(TypeError, rf"{name} expects torch.float32 input \(its parameters' floating-point dtype\), got torch.float64",
+    refused(TypeError,
+            rf"{name} expects torch.float32 input \(its parameters' floating-point dtype\), got torch.float64",
             layer, input_for(KINDS[kind]))
     refused(TypeError, rf"{name} expects a tensor of shape \(\.\.\., .*\), got list", layer, [[0.0] * 4])
     on_meta = cls(device="meta")
@@ -138,7 +140,8 @@ def test_tensor_mask_must_be_boolean_of_the_batch_shape():
     for bad in (torch.full((3, 4), 0.5, dtype=torch.float64), torch.full((3, 4), 2.0, dtype=torch.float64),
                 torch.full((3, 4), math.nan, dtype=torch.float64), torch.ones(3, 4, dtype=torch.float64),
                 torch.ones(3, 4, dtype=torch.long)):
-        refused(TypeError, r"mask must be a torch.bool tensor \(True for real points\), got torch\.", layer, x, mask=bad)
+        refused(TypeError, r"mask must be a torch.bool tensor \(True for real points\), got torch\.", layer, x,
+                mask=bad)
     refused(TypeError, r"mask must be a torch.bool tensor \(True for real points\), got list", layer, x,
             mask=[[True] * 4] * 3)
     refused(ValueError, r"mask must have shape \(3, 4\)", layer, x, mask=torch.ones(2, 4, dtype=torch.bool))

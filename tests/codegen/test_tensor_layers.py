@@ -118,7 +118,8 @@ def test_trivial_outputs_get_their_own_classes(outputs):
     theta = torch.cat([p.detach().reshape(-1) for p in layer.parameters()]).numpy()
     y = layer(x)
     assert y.shape == (5, outputs)
-    assert np.abs(y.detach().numpy() - brute_forward(x[..., 0].numpy(), theta, members, pats, 4, 0, 2, 1, outputs)).max() < 1e-10
+    expected = brute_forward(x[..., 0].numpy(), theta, members, pats, 4, 0, 2, 1, outputs)
+    assert np.abs(y.detach().numpy() - expected).max() < 1e-10
 
 
 def test_diagram_counts_and_mobius_coefficients():
@@ -175,7 +176,7 @@ def test_mask_matches_unpadded_runs(case):
 def test_init_second_moment_is_the_gain():
     """E[y²] = init_gain for x ~ N(0, I) at the init n, over parameter draws (Monte Carlo)."""
     for case, channels in [((2, 2, 1, False, False), (4, 3)), ((1, 1, 2, True, False), (3, 2))]:
-        k, l, _, _, _ = case
+        k, _, _, _, _ = case
         module, _, _ = module_for(case, channels=channels, n=6)
         torch.manual_seed(0)
         moments = []

@@ -34,7 +34,8 @@ def test_linear_symmetric_is_alpha_identity_plus_beta_ones():
     for n in range(2, 7):
         sol = derive(LayerSpec.build(layer="linear", n=n))
         classes = [names_of(sol, c) for c in class_members(sol)]
-        assert classes == [{f"W[{i},{i}]" for i in range(n)}, {f"W[{k},{i}]" for k in range(n) for i in range(n) if i != k}]
+        assert classes == [{f"W[{i},{i}]" for i in range(n)},
+                           {f"W[{k},{i}]" for k in range(n) for i in range(n) if i != k}]
 
 
 def test_quadratic_symmetric_has_four_classes_for_n_at_least_3():
@@ -106,7 +107,8 @@ def test_hyperoctahedral_folded_layers_are_equivariant_numerically(layer):
     sol = derive(LayerSpec.build(layer=layer, n=6, group="hyperoctahedral"))
     w = sol.basis() @ (rng.standard_normal(sol.num_free))
     assert equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng, trials=10).error < 1e-12
-    assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng, trials=10).error > 1e-3
+    assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng,
+                              trials=10).error > 1e-3
 
 
 NUMERIC_CASES = [
@@ -131,7 +133,8 @@ def test_derived_weights_are_equivariant_and_random_weights_are_not(kwargs):
     assert sol.dimension.agree
     w = sol.basis() @ (rng.standard_normal(sol.num_free))
     assert equivariance_error(partial(evaluate, sol.spec, w), sampler(sol.spec), rng, trials=10).error < 1e-12
-    assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng, trials=10).error > 1e-3
+    assert equivariance_error(partial(evaluate, sol.spec, rng.standard_normal(sol.num_weights)), sampler(sol.spec), rng,
+                              trials=10).error > 1e-3
 
 
 def test_alternating_group_allows_more_than_the_symmetric_group():
@@ -151,7 +154,7 @@ def test_pattern_and_orbit_paths_agree_at_n_64_with_the_character_formula():
 
 
 def test_oversized_symbolic_requests_stop_at_once():
-    with pytest.raises(InvariantError, match="too large.*triangular parametrization"):
+    with pytest.raises(InvariantError, match=r"too large.*triangular parametrization"):
         derive(LayerSpec.build(layer="quadratic", n=20, param="full"))
     with pytest.raises(InvariantError, match="orbit path needs the triangular parametrization"):
         derive(LayerSpec.build(layer="quadratic", n=4, param="full"), method="orbit")

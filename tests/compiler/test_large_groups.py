@@ -45,7 +45,8 @@ def m24():
         perm(lambda x: inf if x == inf else (x + 1) % p),
         perm(lambda x: inf if x == inf else 2 * x % p),
         perm(lambda x: 0 if x == inf else inf if x == 0 else (-pow(x, -1, p)) % p),
-        perm(lambda x: x if x in (0, inf) else pow(x, 3, p) * pow(9, -1, p) % p if x in squares else 9 * pow(x, 3, p) % p),
+        perm(lambda x: x if x in (0, inf)
+             else pow(x, 3, p) * pow(9, -1, p) % p if x in squares else 9 * pow(x, 3, p) % p),
     )
 
 

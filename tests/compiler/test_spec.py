@@ -68,7 +68,12 @@ def test_bad_specs_are_rejected_with_a_message(kwargs, message):
         LayerSpec.build(**kwargs)
 
 
-@pytest.mark.parametrize("text", ["layer=quadratic", "layer=quadratic, n=four, group=symmetric, output=permutation, outputs=4, param=triangular, with_linear=false, with_bias=false", "nonsense"])
+@pytest.mark.parametrize("text", [
+    "layer=quadratic",
+    "layer=quadratic, n=four, group=symmetric, output=permutation, outputs=4, param=triangular, "
+    "with_linear=false, with_bias=false",
+    "nonsense",
+])
 def test_malformed_spec_strings_are_rejected(text):
     with pytest.raises(InvariantError):
         LayerSpec.parse(text)
@@ -111,7 +116,8 @@ def test_specs_with_orders_channels_and_huge_n_round_trip(spec):
 
 _ODD_VALUES = st.one_of(
     st.text(max_size=8),
-    st.sampled_from(["²", "--4", "+4", " 4", "٤", "", "9" * 13, "9" * 49, "-1", "0", "true", "(0 1)", "(0 1); ()", "()"]),
+    st.sampled_from(["²", "--4", "+4", " 4", "٤", "", "9" * 13, "9" * 49, "-1", "0", "true", "(0 1)", "(0 1); ()",
+                     "()"]),
     st.integers(-10, 10**14).map(str),
 )
 

@@ -46,14 +46,16 @@ def test_generators_round_trip():
 
 @pytest.mark.parametrize(
     "text, message",
-    [("(0 4)", "moves point 4"), ("(0 0)", "repeats"), ("(a b)", "integers"), ("0 1", "malformed"), ("", "no generators")],
+    [("(0 4)", "moves point 4"), ("(0 0)", "repeats"), ("(a b)", "integers"), ("0 1", "malformed"),
+     ("", "no generators")],
 )
 def test_malformed_generators_are_rejected(text, message):
     with pytest.raises(InvariantError, match=message):
         parse_generators(text, 4)
 
 
-FAMILIES = [(name, n) for n in range(1, 8) for name in ("symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral")
+FAMILIES = [(name, n) for n in range(1, 8)
+            for name in ("symmetric", "alternating", "cyclic", "dihedral", "hyperoctahedral")
             if not (name == "dihedral" and n < 3) and not (name == "hyperoctahedral" and n % 2)]
 
 

@@ -29,6 +29,6 @@ def test_quick_example(tmp_path):
 
 @pytest.mark.slow  # the example in a subprocess (imports torch)
 def test_bad_option_exits_2(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "variety.py"), "--threads", "0", "--out", str(tmp_path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "variety.py"), "--threads", "0",
+                             "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert result.returncode == 2 and result.stderr.count("\n") == 1

@@ -57,14 +57,16 @@ def test_cli_bad_input_exits_2(capsys):
 
 # --- the polynomial: exact expansion against the float64 evaluator ------------------------
 
-@pytest.mark.parametrize("widths, lin, bias", [((3, 2, 1), False, False), ((2, 2, 2), True, True), ((2, 1, 2, 1), True, False)])
+@pytest.mark.parametrize("widths, lin, bias",
+                         [((3, 2, 1), False, False), ((2, 2, 2), True, True), ((2, 1, 2, 1), True, False)])
 def test_exact_and_numeric_coefficients_agree(widths, lin, bias):
     spec = VarietySpec.build(widths=widths, output="trivial", with_linear=lin, with_bias=bias)
     _, outs = symbolic_outputs(spec)
     net = NumericNetwork(spec)
     rng = np.random.default_rng(1)
     w = rng.integers(-3, 4, size=net.num_weights)
-    exact = [float(outs[k][e](*map(int, w))) if e in outs[k] else 0.0 for k in range(spec.outputs) for e in net.output_basis]
+    exact = [float(outs[k][e](*map(int, w))) if e in outs[k] else 0.0
+             for k in range(spec.outputs) for e in net.output_basis]
     assert np.array_equal(net.coefficients(w), np.array(exact))
     # The Jacobian against central differences, and the forward pass against the coefficients.
     w = rng.standard_normal(net.num_weights)

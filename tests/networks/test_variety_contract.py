@@ -197,7 +197,8 @@ def test_components_are_listed_once(group, seed):
     a round-off away from v = 0 is a point of the first, not a second 6-dimensional component."""
     rep = variety(VarietySpec.build(widths=(3, 1, 1), group=group), starts=24, seed=seed, exact=False)
     assert [(c.dimension, c.kind, c.reason) for c in rep.components] == [
-        (6, "degenerate", "zero last layer"), (3, "layerwise", "every hidden layer equivariant for a linear latent action")]
+        (6, "degenerate", "zero last layer"),
+        (3, "layerwise", "every hidden layer equivariant for a linear latent action")]
 
 
 def test_a_point_where_the_function_passes_through_zero_is_not_a_component():

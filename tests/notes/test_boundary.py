@@ -27,7 +27,8 @@ def test_notes_import_only_the_public_api_of_the_compiler(module):
             imported.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             imported.add(node.module)
-    compiler = {name for name in imported if name.split(".")[0] == "invariant" and not name.startswith("invariant.notes")}
+    compiler = {name for name in imported
+                if name.split(".")[0] == "invariant" and not name.startswith("invariant.notes")}
     assert compiler <= PUBLIC, compiler - PUBLIC
     assert "codegen" not in {name.split(".")[0] for name in imported}
 

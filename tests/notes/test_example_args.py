@@ -100,7 +100,7 @@ def test_the_common_options_are_checked_by_the_parser():
     for argv in (["--replot", "d", "--out", "o"], []):
         with pytest.raises(InvariantError, match=r"^give either --out DIR \(a new run\) or --replot DIR"):
             replot.parse_args(argv)
-    with pytest.raises(InvariantError, match="^--replot must name a directory, got an empty path$"):
+    with pytest.raises(InvariantError, match=r"^--replot must name a directory, got an empty path$"):
         replot.parse_args(["--replot", ""])
 
 
@@ -211,7 +211,8 @@ def test_replot_reads_only_regular_files_of_bounded_size(kind, reason, tmp_path,
 
 def test_a_missing_results_file_is_one_line(tmp_path, capsys):
     assert example("jacobian").main(["--replot", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"jacobian: error: cannot read {tmp_path / 'results.json'}: No such file or directory\n"
+    assert capsys.readouterr().err == (
+        f"jacobian: error: cannot read {tmp_path / 'results.json'}: No such file or directory\n")
 
 
 def strip(value, shape):
@@ -257,7 +258,8 @@ def test_a_hundred_thousand_threads_are_refused_before_any_start(tmp_path):
                              "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=300, check=False)
     cores = len(os.sched_getaffinity(0))
     assert result.returncode == 2 and result.stderr == (
-        f"variety: error: --threads must be an integer from 1 to {cores} (the cores this process may use), got 100000\n")
+        f"variety: error: --threads must be an integer from 1 to {cores} (the cores this process may use), "
+        "got 100000\n")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -144,7 +144,8 @@ def test_parity_custom_run(tmp_path):
                  "--step-size", "0.05", "--seeds", "1", "--max-steps", "3000", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "results.json").read_text())
-    assert [(r["hidden"], r["step_size"], r["sample_size"]) for r in data["runs"]] == [("frozen", 0.05, 30), ("trained", 0.05, 30)]
+    assert [(r["hidden"], r["step_size"], r["sample_size"]) for r in data["runs"]] == [
+        ("frozen", 0.05, 30), ("trained", 0.05, 30)]
     assert data["runs"][0]["epochs"] == 100
     longer = run("parity.py", "--n", "6", "--sample-size", "30", "--seeds", "1", "--max-steps", "3000",
                  "--min-epochs", "150", "--out", str(tmp_path / "longer"))

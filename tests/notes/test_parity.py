@@ -127,7 +127,7 @@ def test_tied_step_equals_autograd_through_the_compiled_module():
     tie, module = tied_setup(n, width, 0)
     gen = torch.Generator().manual_seed(0)
     runs = P.init_runs(n, width, ["random"], [gen], tie=tie, thetas=module.theta.detach()[None])
-    W, B, C = module.weights()
+    W, _B, C = module.weights()
     torch.testing.assert_close(runs.W[0], W.detach(), rtol=0, atol=0)  # same hidden layer
     torch.testing.assert_close(runs.B[0], C.detach(), rtol=0, atol=0)
     x, y = P.sample_cube((1,), n, gen), torch.tensor([-1.0], dtype=torch.float64)

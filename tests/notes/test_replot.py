@@ -67,7 +67,8 @@ def test_replot_needs_a_run_directory_and_excludes_out(name, tmp_path, monkeypat
     (tmp_path / "timings.json").write_text('{"seconds": 1.0, "threads": 1}')
     assert example.main(["--replot", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"{tmp_path / 'results.json'} is not a results file of {name}.py: it has no key" in err
+    assert err.count("\n") == 1
+    assert f"{tmp_path / 'results.json'} is not a results file of {name}.py: it has no key" in err
     for args in (["--replot", str(tmp_path), "--out", str(tmp_path / "o")], []):
         assert example.main(args) == 2
         assert capsys.readouterr().err == (f"{name}: error: give either --out DIR (a new run) or --replot DIR "

@@ -162,7 +162,8 @@ def named_generators(name: str, n: int) -> tuple[Perm, ...]:
         return (rotation, tuple((-i) % n for i in range(n)))
     if name == "hyperoctahedral":
         pair_rotation = tuple((i + 1) % m for i in range(m)) + tuple(m + (i + 1) % m for i in range(m))
-        return (swaps((0, m)),) + ((swaps((0, 1), (m, m + 1)),) if m >= 2 else ()) + ((pair_rotation,) if m >= 3 else ())
+        return ((swaps((0, m)),) + ((swaps((0, 1), (m, m + 1)),) if m >= 2 else ())
+                + ((pair_rotation,) if m >= 3 else ()))
     raise ValueError(name)
 
 

@@ -89,7 +89,7 @@ def module_kind(kw: dict) -> str:
     group = kw.get("group") or ("custom" if kw.get("generators") else "symmetric")
     k, l = oracle.orders(kw)
     degree = {"linear": 1, "folded-linear": 1, "cubic": 3}.get(kw["layer"], 2)
-    tensor = (group == "symmetric" or group == "alternating" and kw["n"] >= l + degree * k + 2) \
+    tensor = (group == "symmetric" or (group == "alternating" and kw["n"] >= l + degree * k + 2)) \
         and oracle.output_kind(kw) in ("permutation", "trivial") and kw.get("param", "triangular") == "triangular"
     return "tensor" if tensor else "dense"
 
@@ -185,7 +185,8 @@ def check_channels(report: dict, expected: int, kw: dict) -> None:
         event(f"channels: not derived ({kind_of(str(channels['note']))})")
     else:
         assert dim["derived"] == expected and dim["agree"] is True, f"channels: {dim}, character sum {expected}"
-    assert channels["num_parameters"] == report["num_parameters"], (channels["num_parameters"], report["num_parameters"])
+    assert channels["num_parameters"] == report["num_parameters"], (
+        channels["num_parameters"], report["num_parameters"])
     if channels["num_parameters"] is not None and dim["derived"] is not None:
         assert channels["gauge"]["size"] == channels["num_parameters"] - expected, (channels["gauge"], expected)
 

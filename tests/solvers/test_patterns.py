@@ -69,7 +69,8 @@ def test_linear_tensor_layers_match_brute_force_and_bell(k, l, n):
     assert sol.method == "pattern" and sol.dimension.agree
     assert members_of(sol) == brute_force_classes(spec)
     # Set partitions of k + l slots with at most n blocks: Bell(k + l) once n >= k + l.
-    expected = sum(1 for p in itertools.product(range(k + l), repeat=k + l) if pattern_of(p) == p and max(p, default=-1) < n)
+    expected = sum(1 for p in itertools.product(range(k + l), repeat=k + l)
+                   if pattern_of(p) == p and max(p, default=-1) < n)
     assert sol.num_classes == expected
     if n >= k + l:
         assert sol.num_classes == bell(k + l)
@@ -197,7 +198,7 @@ def test_pattern_path_refuses_what_it_cannot_prove():
         derive(LayerSpec(layer="quadratic", n=4, group="alternating"), method="pattern")
     with pytest.raises(InvariantError, match="triangular"):
         derive(LayerSpec(layer="quadratic", n=4, param="full"), method="pattern")
-    with pytest.raises(InvariantError, match="classes .* exceed the limit"):
+    with pytest.raises(InvariantError, match=r"classes .* exceed the limit"):
         derive(LayerSpec(layer="linear", n=10, output="trivial", outputs=10**9))
 
 
