@@ -1,7 +1,7 @@
 """Render a :class:`~invariant.solution.Solution`: text, JSON, LaTeX, graph files and PNG.
 
-Every renderer is a pure function of the solution. File writers go through
-:func:`write_atomic`, so an error never leaves a partial file.
+Every renderer is a pure function of the solution and returns text or bytes; the command line
+writes them through :func:`invariant.files.write_atomic`, so an error never leaves a partial file.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 from .channels import ChannelCount, channel_count
 from .errors import InvariantError
-from .files import write_atomic
 from .groups.permutation_groups import describe_order
 from .groups.permutations import format_generators
 from .solution import Solution
@@ -426,11 +425,6 @@ def render_graph(sol: Solution, path: str) -> bytes:
     return nx.nx_pydot.to_pydot(g).to_string().encode()
 
 
-def write_graph(sol: Solution, path: str) -> None:
-    """Write :func:`render_graph` atomically."""
-    write_atomic(path, render_graph(sol, path))
-
-
 def plot_blocks(sol: Solution) -> list[tuple[str, list[list[str]], str, str]]:
     """(title, grid, x label, y label) for every family's blocks, as class labels per cell."""
     lay = sol.layout
@@ -515,7 +509,3 @@ def render_plot(sol: Solution, path: str) -> bytes:
     fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()
 
-
-def write_plot(sol: Solution, path: str) -> None:
-    """Write :func:`render_plot` atomically."""
-    write_atomic(path, render_plot(sol, path))
