@@ -3,6 +3,22 @@
 from invariant.problem import lower
 
 
+# Generators written by hand (image tuples), for tests that check the library's named groups against them.
+def cycle(n):
+    """The rotation i -> i + 1 mod n."""
+    return tuple((i + 1) % n for i in range(n))
+
+
+def reflection(n):
+    """The reflection i -> -i mod n."""
+    return tuple((-i) % n for i in range(n))
+
+
+def transposition(n):
+    """The transposition (0 1)."""
+    return (1, 0) + tuple(range(2, n))
+
+
 def elements_of(gens):
     """Every permutation in ⟨gens⟩ (tuples, composed (g h)(i) = g(h(i)))."""
     n = len(gens[0])

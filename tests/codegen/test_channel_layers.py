@@ -15,7 +15,7 @@ import pytest
 import torch
 from hypothesis import event, given
 from hypothesis import strategies as st
-from oracles import closure, elements_of
+from oracles import closure, cycle, elements_of, reflection, transposition
 
 from codegen.channels import actions, channel_record, output_tail
 from codegen.check import check_file
@@ -28,18 +28,6 @@ from invariant.testing import equivariance_error
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "channel_quadratic_cyclic4_c2d2.py"
 GOLDEN_SPEC = dict(layer="quadratic", n=4, group="cyclic", in_channels=2, out_channels=2, with_linear=True,
                    with_bias=True)
-
-
-def cycle(n):
-    return tuple((i + 1) % n for i in range(n))
-
-
-def reflection(n):
-    return tuple((-i) % n for i in range(n))
-
-
-def transposition(n):
-    return (1, 0) + tuple(range(2, n))
 
 
 # name -> (spec keywords, input generators written here, independent of the library's groups)

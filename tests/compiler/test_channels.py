@@ -14,7 +14,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from oracles import closure, elements_of
+from oracles import closure, cycle, elements_of, reflection, transposition
 
 from invariant import LayerSpec, derive
 from invariant.channels import channel_count, module_kind, spec_channel_count
@@ -22,18 +22,6 @@ from invariant.cli import main
 from invariant.problem import lower
 from invariant.proofs.characters import character_dimension
 from invariant.report import to_dict, to_latex, to_text
-
-
-def cycle(n):
-    return tuple((i + 1) % n for i in range(n))
-
-
-def reflection(n):
-    return tuple((-i) % n for i in range(n))
-
-
-def transposition(n):
-    return (1, 0) + tuple(range(2, n))
 
 
 def three_cycle(n):
