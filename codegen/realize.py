@@ -25,6 +25,7 @@ from invariant.errors import InvariantError
 from invariant.groups.permutation_groups import integer_partitions
 from invariant.solution import Solution
 from invariant.solvers.lift import BASE_N, class_key, interpolate, moment_sizes, small_n
+from invariant.solvers.partitions import pair_code
 from invariant.spec import LayerSpec
 
 #: Power sums are fitted on the classes at this many points (every pattern of k, i, j, l occurs).
@@ -150,9 +151,7 @@ def pattern_families(spec: LayerSpec, sol: Solution) -> tuple[Family, ...]:
             if p.family_index != f:
                 continue
             for q in p.orbit:
-                value = dict(zip(points, q))
-                code = sum(1 << t for t, (a, b) in enumerate(pairs) if value[a] == value[b])
-                table[0 if perm else p.output][code] = param_of[c]
+                table[0 if perm else p.output][pair_code(q)] = param_of[c]
         shape = (spec.outputs, *([spec.n] * (len(axes) - 1)))
         positions = tuple((axes.index(a), axes.index(b)) for a, b in pairs)
         fams.append(Family(fam.name, shape, positions, tuple(map(tuple, table)), not perm, upper))

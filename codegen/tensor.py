@@ -33,7 +33,9 @@ The forward evaluates each distinct reduction (an einsum over the input) once, m
 it by the Φ of every diagram that uses it, and adds the results into the output in one
 pass per output diagonal: O(n^max(k,l) · C · D) per sample for linear layers.
 
->>> pats = (Pattern("W", None, (0, 0), 1), Pattern("W", None, (0, 1), 1))
+>>> from invariant.solvers.patterns import ClassPattern
+>>> pats = (ClassPattern("W", 0, None, (0, 0), ((0, 0),), 4, "n", 0),
+...         ClassPattern("W", 0, None, (0, 1), ((0, 1),), 12, "n(n-1)", 1))
 >>> layout = TensorLayout(k=1, l=1, in_channels=1, out_channels=1, degree=1, n=4)
 >>> [f.mix for f in families(layout, pats)]   # [diagram][class][output]: O_{a=b} = D_{a=b}, O_{a≠b} = D_{ab} - D_{a=b}
 [((('1',), ('-1',)), (('0',), ('1',)))]
@@ -56,25 +58,14 @@ from invariant.channels import (
     symmetric_tensors,
 )
 from invariant.solution import Solution
-from invariant.solvers.partitions import falling, pattern_of, set_partitions
+from invariant.solvers.partitions import falling, pattern_code, pattern_of, set_partitions
+from invariant.solvers.patterns import monomial_factor
 
 from .identity import Identity, class_name, identity
 
 BATCH, CHANNELS = "z", "xyw"  # one channel letter per input factor (degree <= 3)
 LETTERS = "abcdefghijklmnopqrstuv"  # point-index letters; z is the batch, x, y and w the channels
 PARAMS = {"W": "weight", "B": "linear", "C": "bias"}
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """What the record reads of a pattern-path class (``invariant.solvers.patterns.ClassPattern``):
-    family ("W", "B" or "C"), output index (trivial outputs) or None, the restricted-growth
-    labels of the representative's slots, and the number of members."""
-
-    family: str
-    output: int | None
-    blocks: tuple[int, ...]
-    size: int
 
 
 @dataclass(frozen=True)
@@ -158,17 +149,6 @@ def coarsenings(blocks: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Frac
         yield pattern_of(merge[b] for b in blocks), Fraction(mu)
 
 
-def swapped(blocks: tuple[int, ...], l: int, k: int) -> tuple[int, ...]:
-    """The pattern with the two input factors exchanged (quadratic layers)."""
-    return pattern_of(blocks[:l] + blocks[l + k: l + 2 * k] + blocks[l: l + k])
-
-
-def quadratic_factor(blocks: tuple[int, ...], l: int, k: int) -> Fraction:
-    """1/2 when the factor swap fixes the pattern and the factors are not identified."""
-    identified = blocks[l: l + k] == blocks[l + k: l + 2 * k]
-    return Fraction(1, 2) if swapped(blocks, l, k) == blocks and not identified else Fraction(1)
-
-
 def second_moment(blocks: tuple[int, ...], layout: TensorLayout, degree: int, l: int) -> Fraction:
     """Σ over input channels of E[O_P(x)_a²] at one output a, x ~ N(0, I), n = layout.n.
 
@@ -187,19 +167,9 @@ def second_moment(blocks: tuple[int, ...], layout: TensorLayout, degree: int, l:
     k = layout.k
     if blocks[l: l + k] == blocks[l + k:]:
         return Fraction(c * (c - 1) * count + c * (count * count + 2 * count))
-    if quadratic_factor(blocks, l, k) != 1:
+    if degree == 2 and monomial_factor(blocks, l, k, 2) != 1:
         return Fraction(c * (c - 1) * count, 4) + Fraction(c * count, 2)
     return Fraction(c * c * count)
-
-
-def pattern_code(blocks: tuple[int, ...]) -> int:
-    """Σ_t first(t)·t!, first(t) = the first slot with the same index as slot t: a code of the
-    set partition below (number of slots)!, which the dense reference computes per tuple.
-
-    >>> pattern_code((0, 1, 0)), pattern_code((0, 1, 1))
-    (1, 3)
-    """
-    return sum(blocks.index(b) * math.factorial(t) for t, b in enumerate(blocks))
 
 
 def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
@@ -228,7 +198,7 @@ def families(layout: TensorLayout, patterns) -> tuple[Family, ...]:
         diagrams: dict[tuple[int, ...], dict[int, Fraction]] = {}
         factors, init = [], []
         for row, (_, p) in enumerate(members):
-            f = quadratic_factor(p.blocks, l, layout.k) if d == 2 else Fraction(1)
+            f = monomial_factor(p.blocks, l, layout.k, d) if d == 2 else Fraction(1)
             factors.append(f)
             for sigma, mu in coarsenings(p.blocks):
                 diagrams.setdefault(sigma, {})[row] = f * mu

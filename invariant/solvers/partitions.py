@@ -15,6 +15,8 @@ blocks numbered in order of first appearance. There are Bell(s) of them.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterator, Sequence
 
 
@@ -70,3 +72,24 @@ def falling_formula(b: int) -> str:
     if b == 0:
         return "1"
     return "n" + "".join(f"(n-{t})" for t in range(1, b))
+
+
+def pattern_code(pattern: Sequence[int]) -> int:
+    """Σ_t first(t)·t!, first(t) the first slot in the same block as slot t: an integer code of
+    a restricted-growth string below (number of slots)! (the tensor dense reference's key).
+
+    >>> pattern_code((0, 1, 0)), pattern_code((0, 1, 1))
+    (1, 3)
+    """
+    return sum(list(pattern).index(b) * math.factorial(t) for t, b in enumerate(pattern))
+
+
+def pair_code(pattern: Sequence[int]) -> int:
+    """Σ 2^t over the t-th slot pair (x, y), x < y in lex order, whose slots share a block: the
+    equality bitmask of a restricted-growth string (the pattern tables' key).
+
+    >>> pair_code((0, 0, 1)), pair_code((0, 1, 0)), pair_code((0, 0, 0))
+    (1, 2, 7)
+    """
+    pairs = itertools.combinations(range(len(pattern)), 2)
+    return sum(1 << t for t, (x, y) in enumerate(pairs) if pattern[x] == pattern[y])

@@ -99,8 +99,18 @@ def _slots(layout, f: int) -> int:
     return layout.output_order + layout.families[f].degree * layout.input_order
 
 
-def _factor_orbit(blocks: tuple[int, ...], out_slots: int, k: int, d: int, ordered: bool):
-    """The ordered patterns P∘σ over factor permutations σ, and a(P) = #σ fixing P's tuples."""
+def factor_orbit(blocks: tuple[int, ...], out_slots: int, k: int, d: int,
+                 ordered: bool = False) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """The ordered patterns P∘σ over factor permutations σ (sorted), and a(P) = #σ fixing P's tuples.
+
+    ``blocks`` is P's restricted-growth string: ``out_slots`` output slots, then d factors of
+    k slots. Ordered factors (or d < 2) are never permuted.
+
+    >>> factor_orbit((0, 1, 1, 0), 0, 2, 2)     # x_ab x_ba: the swap maps the pattern to itself
+    (((0, 1, 1, 0),), 1)
+    >>> factor_orbit((0, 0, 1), 1, 1, 2)        # x_a x_b at output a, and x_b x_a
+    (((0, 0, 1), (0, 1, 0)), 1)
+    """
     if ordered or d < 2:
         return (blocks,), 1
     head = blocks[:out_slots]
@@ -111,6 +121,28 @@ def _factor_orbit(blocks: tuple[int, ...], out_slots: int, k: int, d: int, order
         fixing += raw == blocks
         images.add(pattern_of(raw))
     return tuple(sorted(images)), fixing
+
+
+def swap_factors(blocks: tuple[int, ...], out_slots: int, k: int) -> tuple[int, ...]:
+    """The pattern of a quadratic weight with its two input factors exchanged.
+
+    >>> swap_factors((0, 0, 1), 1, 1)
+    (0, 1, 0)
+    """
+    first, second = blocks[out_slots : out_slots + k], blocks[out_slots + k : out_slots + 2 * k]
+    return pattern_of(blocks[:out_slots] + second + first)
+
+
+def monomial_factor(blocks: tuple[int, ...], out_slots: int, k: int, d: int) -> Fraction:
+    """|S_d · P| · a(P) / d!: the weight of one unordered monomial of the class of P in the
+    ordered sum over P's orbit (1/2 for a quadratic pattern its factor swap fixes whose
+    factors are not identified slot by slot, else 1 when d = 2).
+
+    >>> monomial_factor((0, 1, 1, 0), 0, 2, 2), monomial_factor((0, 1, 0, 1), 0, 2, 2)
+    (Fraction(1, 2), Fraction(1, 1))
+    """
+    orbit, fixing = factor_orbit(blocks, out_slots, k, d)
+    return Fraction(len(orbit) * fixing, math.factorial(d))
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,7 +271,7 @@ def pattern_tying(problem) -> PatternTying:
         shapes = []
         seen = set()
         for blocks in set_partitions(s, n):
-            orbit, fixing = _factor_orbit(blocks, layout.output_order, layout.input_order, fam.degree, fam.ordered)
+            orbit, fixing = factor_orbit(blocks, layout.output_order, layout.input_order, fam.degree, fam.ordered)
             if orbit[0] in seen:
                 continue
             seen.add(orbit[0])

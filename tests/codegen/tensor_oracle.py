@@ -9,8 +9,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from codegen.tensor import Pattern
 from invariant.solvers.partitions import pattern_of as restricted_growth
+from invariant.solvers.patterns import ClassPattern
 
 
 def _orbits(tuples: np.ndarray, n: int, canon):
@@ -41,7 +41,7 @@ def brute_patterns(n, k, l, degree, with_linear=False, with_bias=False, outputs=
     (then l is 0 and each output index has its own classes). Also returns each class's member tuples."""
     fams = [("W", degree)] + ([("B", 1)] if with_linear else []) + ([("C", 0)] if with_bias else [])
     patterns, members = [], []
-    for name, d in fams:
+    for f, (name, d) in enumerate(fams):
         tuples = family_tuples(n, l, k, d)
 
         def canon(t, d=d):
@@ -53,8 +53,9 @@ def brute_patterns(n, k, l, degree, with_linear=False, with_bias=False, outputs=
         for out in range(outputs or 1):
             for c in sorted(set(labels), key=lambda c: tuple(tuples[labels == c][0])):
                 group = [tuple(t) for t in tuples[labels == c]]
-                patterns.append(Pattern(name, None if outputs is None else out,
-                                             restricted_growth(group[0]), len(group)))
+                blocks = restricted_growth(group[0])
+                patterns.append(ClassPattern(name, f, None if outputs is None else out, blocks, (blocks,),
+                                             len(group), "", 0))
                 members.append(group)
     return tuple(patterns), members
 

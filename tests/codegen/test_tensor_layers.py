@@ -45,17 +45,17 @@ def module_for(case, channels=(1, 1), n=6, outputs=None):
 
 def full_patterns(case):
     """Every pattern (n large): set partitions of the slots, quadratic ones up to the factor swap."""
-    from codegen.tensor import Pattern, swapped
+    from invariant.solvers.patterns import ClassPattern, swap_factors
 
     k, l, d, lin, bias = case
     out = []
-    for name, deg in [("W", d)] + ([("B", 1)] if lin else []) + ([("C", 0)] if bias else []):
+    for f, (name, deg) in enumerate([("W", d)] + ([("B", 1)] if lin else []) + ([("C", 0)] if bias else [])):
         seen = set()
         for p in set_partitions(l + deg * k):
-            if deg == 2 and swapped(p, l, k) in seen:
+            if deg == 2 and swap_factors(p, l, k) in seen:
                 continue
             seen.add(p)
-            out.append(Pattern(name, None, p, 0))
+            out.append(ClassPattern(name, f, None, p, (p,), 0, "", 0))
     return tuple(out)
 
 
@@ -237,9 +237,9 @@ def compiled(spec):
 
 
 def swap_canonical(pattern, l, k, d):
-    from codegen.tensor import swapped
+    from invariant.solvers.patterns import swap_factors
 
-    return (pattern.family, pattern.output, min(pattern.blocks, swapped(pattern.blocks, l, k)) if d == 2 and
+    return (pattern.family, pattern.output, min(pattern.blocks, swap_factors(pattern.blocks, l, k)) if d == 2 and
             pattern.family == "W" else pattern.blocks)
 
 
