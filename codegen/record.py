@@ -26,7 +26,7 @@ from invariant.api import derive
 from invariant.channels import module_form
 from invariant.errors import InvariantError
 from invariant.groups.permutation_groups import describe_order
-from invariant.layout import layout_of
+from invariant.problem import lower
 from invariant.solution import Solution
 from invariant.spec import LayerSpec
 
@@ -132,7 +132,7 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     if form.kind != "vector":
         raise ValueError("tensor orders and channels have their own records (codegen.tensor, codegen.channels)")
     kind = form.structured
-    weights_count = layout_of(spec).num_weights
+    weights_count = lower(spec).layout.num_weights
     if kind != "power_sums" and weights_count > MAX_TRIPLES:  # refused before any derivation
         raise InvariantError(
             f"{weights_count} weights are too many to emit for this group (limit {MAX_TRIPLES}); the symmetric "

@@ -51,7 +51,7 @@ from functools import lru_cache
 from .api import derive
 from .errors import InvariantError
 from .groups.permutation_groups import TooLargeToSum
-from .layout import layout_of
+from .problem import lower
 from .proofs.characters import character_dimension
 from .solvers.partitions import pattern_of
 from .spec import MAX_ORDER, LayerSpec
@@ -153,18 +153,18 @@ def parts(spec: LayerSpec) -> tuple[Part, ...]:
     linear = {"layer": "linear", "param": "triangular", "with_linear": False}
     out = [Part("W", d, spec.replace(input_order=k * d, with_bias=False, **linear), 0)]
     if spec.with_linear or spec.with_bias:
-        lower = spec.replace(with_bias=spec.with_bias, **linear)
+        terms = spec.replace(with_bias=spec.with_bias, **linear)
         if spec.with_linear:
-            out.append(Part("B", 1, lower, 0))
+            out.append(Part("B", 1, terms, 0))
         if spec.with_bias:
-            out.append(Part("C", 0, lower, 1))
+            out.append(Part("C", 0, terms, 1))
     return tuple(out)
 
 
 def refuse_dense_size(spec: LayerSpec, pieces: tuple[Part, ...]) -> None:
     """InvariantError (before any derivation) when a dense module would be too large."""
     c_in, c_out = spec.in_channels, spec.out_channels
-    sizes = [layout_of(p.spec).count(p.family) for p in pieces]
+    sizes = [lower(p.spec).layout.count(p.family) for p in pieces]
     entries = sum(size * c_in**p.degree * c_out for size, p in zip(sizes, pieces))
     if max(sizes) > MAX_WEIGHTS or entries > MAX_DENSE_ENTRIES:
         raise InvariantError(
@@ -322,7 +322,6 @@ def spec_channel_count(spec: LayerSpec, character: int | None = None) -> Channel
 
     ``character``: the character formula when the caller has it (one channel), else computed.
     """
-    from .problem import lower
     from .solvers.patterns import pattern_applies
 
     problem = lower(spec)

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .errors import InvariantError
 from .files import remove_unfinished
+from .paths import METHODS
 from .spec import GROUP_NAMES, LAYERS, MAX_N_DIGITS, OUTPUTS, PARAMS, LayerSpec
 
 #: Spec field names as they appear at the start of library messages, and their flags.
@@ -82,7 +83,7 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
                    help="tensor order l of the output (default: 1; 0 means invariant outputs)")
     p.add_argument("--in-channels", type=_integer, default=1, help="input channels C (default: 1)")
     p.add_argument("--out-channels", type=_integer, default=1, help="output channels D (default: 1)")
-    p.add_argument("--method", choices=("auto", "pattern", "symbolic", "orbit"), default="auto",
+    p.add_argument("--method", choices=METHODS, default="auto",
                    help="solver path (default: auto = pattern where exact, orbit for large layers, else symbolic)")
 
 

@@ -12,16 +12,20 @@ quadratic or cubic layer, ``C`` the bias. A weight is a key (family index, o, id
 order: family, then o, then idx lexicographically; the position of a key is computed by a
 formula (combinatorial number system), so nothing is enumerated to count or to locate.
 
-Channels do not change the layout: every weight becomes a block of in_channels^d ×
-out_channels parameters (see :attr:`WeightLayout.channel_block`).
+The sizes come from the layer's input and output representations (the problem's typed
+values, :mod:`invariant.groups.representations`): N and k from the input's axes, M and l
+from the output's, and the channels from their multiplicities. Channels do not change the
+layout: every weight becomes a block of in_channels^d × out_channels parameters (see
+:attr:`WeightLayout.channel_block`).
 
+>>> from invariant.problem import lower
 >>> from invariant.spec import LayerSpec
->>> lay = layout_of(LayerSpec(layer="quadratic", n=2))
+>>> lay = lower(LayerSpec(layer="quadratic", n=2)).layout
 >>> [lay.name(w) for w in range(lay.num_weights)]
 ['W[0,0,0]', 'W[0,0,1]', 'W[0,1,1]', 'W[1,0,0]', 'W[1,0,1]', 'W[1,1,1]']
 >>> lay.index(0, 1, (0, 1)), lay.key(4)
 (4, (0, 1, (0, 1)))
->>> layout_of(LayerSpec(layer="quadratic", n=10**6)).num_weights
+>>> lower(LayerSpec(layer="quadratic", n=10**6)).layout.num_weights
 500000500000000000
 """
 
@@ -32,6 +36,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .groups.actions import OutputAction
+from .groups.representations import Channels, TensorPower
 from .spec import LayerSpec
 
 WeightKey = tuple[int, int, tuple[int, ...]]  # (family index, output, input points)
@@ -165,8 +171,13 @@ class WeightLayout:
         return out + tuple(i for a in idx for i in self.unflatten(a, self.input_order))
 
 
-def layout_of(spec: LayerSpec) -> WeightLayout:
-    """The layout a spec asks for (no enumeration: counts are formulas)."""
+def layout_for(spec: LayerSpec, source: Channels[TensorPower], target: Channels[OutputAction]) -> WeightLayout:
+    """The layout of the spec's layer terms between two representations (counts are formulas).
+
+    ``spec`` gives the terms (degree, parametrization, linear term, bias); ``source`` and
+    ``target`` every size: n and k from the input's axes, M and l from the output's, the
+    channels from their multiplicities.
+    """
     ordered = spec.param == "full"
     families = [Family("W", spec.degree, ordered)]
     if spec.with_linear:
@@ -174,8 +185,8 @@ def layout_of(spec: LayerSpec) -> WeightLayout:
     if spec.with_bias:
         families.append(Family("C", 0, False))
     return WeightLayout(
-        n=spec.n, input_order=spec.input_order, output_order=spec.output_order, outputs=spec.outputs,
-        families=tuple(families), in_channels=spec.in_channels, out_channels=spec.out_channels,
+        n=source.group.n, input_order=source.order, output_order=target.order, outputs=target.base.dimension,
+        families=tuple(families), in_channels=source.copies, out_channels=target.copies,
     )
 
 

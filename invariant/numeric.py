@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import layout_of
+from .problem import lower
 from .spec import LayerSpec
 
 
 def evaluate(spec: LayerSpec, weights, x) -> np.ndarray:
     """y_o = Σ W[o, idx] x_idx + Σ B[o, a] x_a + C[o] for a batch x of shape (..., N), N = n^k input points."""
     x = np.asarray(x, dtype=np.float64)
-    layout = layout_of(spec)
+    layout = lower(spec).layout
     y = np.zeros(x.shape[:-1] + (layout.outputs,))
     for w, (_, o, idx) in zip(np.asarray(weights, dtype=np.float64), layout.keys()):
         if w:

@@ -103,6 +103,7 @@ def to_dict(sol: Solution, members: int | None = None) -> dict:
         },
         "method": sol.method,
         "group_order": _order_value(sol),
+        "representations": {"input": sol.problem.input.expression, "output": sol.problem.output.expression},
         "weights": list(names) if names is not None else None,
         "num_weights": sol.num_weights,
         "num_constraints": sol.num_constraints,

@@ -1,5 +1,8 @@
 """The output action: a rule ρ sending each group element to a signed permutation of the outputs.
 
+An :class:`OutputAction` is the output side's :class:`~invariant.groups.representations.Representation`
+(one channel; the channels are :class:`~invariant.groups.representations.Channels` of it).
+
 For an input element g, ρ(g) = (π, s) acts on the output vector by (ρ(g) y)_o = s · y_{π⁻¹(o)}.
 Equivariance is f(g·x) = ρ(g) f(x). The standard rules are formulas in g and therefore
 homomorphisms by construction:
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import InvariantError
 from .permutation_groups import Group, all_transpositions, maps_pairs_to_pairs
 from .permutations import Perm, compose, cycles, fixed_points, format_cycles, identity, induced, sign
+from .representations import Representation
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,11 +54,13 @@ class GeneratorPair(NamedTuple):
 
 
 @dataclass(frozen=True)
-class OutputAction:
+class OutputAction(Representation):
     """A rule ρ from the input group to signed permutations of the outputs.
 
     ``kind`` is permutation, trivial, sign, folded or custom; ``order`` the output tensor
     order l (permutation outputs; 0 otherwise); ``given`` the hand-given images (custom).
+    As an expression: permutation T(l), trivial M*1, sign M*det (the sign of a permutation is
+    the determinant of its matrix); the folded and hand-given rules are named by their kind.
     """
 
     kind: str
@@ -70,6 +76,21 @@ class OutputAction:
                 f"{len(self.given)} output generators given for {len(self.group.generators)} "
                 "input generators; give one per input generator, in order"
             )
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        """(n,)*l for a permutation output of order l; (M,) for M outputs otherwise."""
+        if self.kind == "permutation":
+            return (self.group.n,) * self.order
+        return (self.outputs,)
+
+    @property
+    def expression(self) -> str:
+        """``T(l)``, ``M*1``, ``M*det``, ``folded`` or ``custom`` (no ``1*``)."""
+        if self.kind == "permutation":
+            return f"T({self.order})"
+        name = {"trivial": "1", "sign": "det"}.get(self.kind, self.kind)
+        return name if self.outputs == 1 or name == self.kind else f"{self.outputs}*{name}"
 
     @property
     def is_formula(self) -> bool:

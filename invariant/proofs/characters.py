@@ -35,6 +35,7 @@ from itertools import product
 
 from ..groups.permutation_groups import MAX_ENUMERATED_ORDER, TooLargeToSum, describe_order, sympy_group
 from ..groups.permutations import cycle_type_counts, fixed_points
+from .dimension import DimensionCheck
 from .representation import diagonal_group
 
 #: Up to this n the folded rule's group D is built and summed over (an independent check).
@@ -175,9 +176,9 @@ def poly_character(layout, point_counts, nvars: int | None = None, channels: int
     entries, never channels, so each r-cycle on the entries is C r-cycles on (entry, channel)
     pairs and the induced cycle counts are C times the one-channel ones.
 
-    >>> from invariant.layout import layout_of
+    >>> from invariant.problem import lower
     >>> from invariant.spec import LayerSpec
-    >>> lay = layout_of(LayerSpec(layer="quadratic", n=3))
+    >>> lay = lower(LayerSpec(layer="quadratic", n=3)).layout
     >>> poly_character(lay, {1: 3}), poly_character(lay, {1: 3}, channels=2)   # C(3+1, 2), C(6+1, 2)
     (6, 21)
     """
@@ -196,9 +197,10 @@ def poly_character(layout, point_counts, nvars: int | None = None, channels: int
 def character_dimension(problem, channels: bool = False) -> int:
     """(1/|G|) Σ_g χ_poly(g) χ_out(g), by the cheapest exact route for the problem.
 
-    With ``channels`` the maps Sym^d(V ⊗ R^C) → U ⊗ R^D (and the lower-order terms) of the
-    layout's C = in_channels, D = out_channels: χ_{V⊗R^C} = C·χ_V scales every induced cycle
-    count by C (:func:`poly_character`) and χ_{U⊗R^D} = D·χ_U multiplies the average by D.
+    With ``channels`` the maps Sym^d(C*V) → D*U (and the lower-order terms), the multiplicities
+    C and D read off the problem's input and output representations: χ_{C*V} = C·χ_V scales
+    every induced cycle count by C (:func:`poly_character`) and χ_{D*U} = D·χ_U multiplies the
+    average by D.
 
     >>> from invariant.problem import lower
     >>> from invariant.spec import LayerSpec
@@ -206,7 +208,7 @@ def character_dimension(problem, channels: bool = False) -> int:
     1
     """
     if channels:
-        return problem.layout.out_channels * _character_sum(problem, problem.layout.in_channels)
+        return problem.output.copies * _character_sum(problem, problem.input.copies)
     return _character_sum(problem, 1)
 
 
@@ -395,3 +397,18 @@ def _signed_orbits(problem) -> int:
         s += [sg] * m
     comps = signed_components(m, u, v, s)
     return comps.num_classes
+
+
+def dimension_check(problem, derived: int) -> DimensionCheck:
+    """The character formula against the derived dimension, or the reason it was not computed.
+
+    >>> from invariant.problem import lower
+    >>> from invariant.spec import LayerSpec
+    >>> dimension_check(lower(LayerSpec(layer="linear", n=5)), 2).agree
+    True
+    """
+    try:
+        return DimensionCheck(derived=derived, character_formula=character_dimension(problem))
+    except TooLargeToSum as exc:
+        return DimensionCheck(derived=derived, character_formula=None,
+                              missing=f"the dimension proof by characters is missing, since {exc}")

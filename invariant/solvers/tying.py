@@ -15,12 +15,25 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
 
 Combination = tuple[tuple[int, Fraction], ...]  # ((free class id, coefficient), ...)
+
+
+class SolverAnswer(NamedTuple):
+    """What a solver path answers: the tying, and for a path that solves rows the rows' record.
+
+    ``equalities``: the equality constraints as (weight, weight, sign) triples (symbolic path;
+    empty elsewhere); ``num_constraints``: how many constraint rows were solved, or None for a
+    path that solves none (pattern, orbit).
+    """
+
+    tying: Tying
+    equalities: tuple[tuple[int, int, int], ...] = ()
+    num_constraints: int | None = None
 
 
 class Tying(ABC):

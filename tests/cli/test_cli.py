@@ -60,12 +60,19 @@ def test_derive_quadratic_default_is_n4_symmetric_permutation(capsys):
     assert "dimension: derived 4, character formula 4: agree" in out
 
 
+def test_derive_json_names_the_representations(capsys):
+    _, out, _ = run(capsys, "derive", "--layer", "linear", "--n", "4", "--output", "sign", "--outputs", "2",
+                    "--in-channels", "3", "--format", "json")
+    assert json.loads(out)["representations"] == {"input": "3*T(1)", "output": "2*det"}
+
+
 def test_derive_json_has_the_contract_keys(capsys):
     _, out, _ = run(capsys, "derive", "--layer", "quadratic", "--param", "full", "--n", "3", "--format", "json")
     data = json.loads(out)
-    for key in ("spec", "group_order", "weights", "num_weights", "num_free", "function_dim", "classes",
-                "zeros", "basis", "action", "dimension_check"):
+    for key in ("spec", "group_order", "representations", "weights", "num_weights", "num_free", "function_dim",
+                "classes", "zeros", "basis", "action", "dimension_check"):
         assert key in data
+    assert data["representations"] == {"input": "T(1)", "output": "T(1)"}
     assert data["num_weights"] == len(data["weights"]) == 27
     assert data["group_order"] == 6 and data["function_dim"] == 4 and data["num_free"] == 13
     assert data["basis"]["W[0,2,0]"] == {"W[0,0,1]": "1", "W[0,0,2]": "-1", "W[0,1,0]": "1"}

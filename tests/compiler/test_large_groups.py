@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from invariant import InvariantError, LayerSpec, derive
-from invariant.api import MAX_RECOGNIZED_N
 from invariant.groups.permutation_groups import MAX_ENUMERATED_ORDER, custom, sympy_group
 from invariant.groups.permutations import (
     MAX_GENERATOR_ENTRIES,
@@ -23,6 +22,7 @@ from invariant.groups.permutations import (
     parse_generators,
 )
 from invariant.report import to_dict, to_latex, to_text
+from invariant.solvers.choice import MAX_RECOGNIZED_N
 from invariant.spec import MAX_CUSTOM_N, MAX_GENERATORS
 
 
