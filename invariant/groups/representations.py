@@ -15,6 +15,11 @@ Today's kinds:
   trivial M*1, sign M*det, folded, custom);
 * :class:`Channels` m*R: m copies of R, the channels of a layer (χ = m·χ_R).
 
+Every expression of the language (:mod:`invariant.groups.expressions`) has a character on a
+permutation group, :func:`expression_character`: its power sums are p_r(g) = fix(g^r) (the
+permutation matrix is orthogonal, so V* has the same ones) and det g = sgn g. Each kind above
+means what its ``expression`` says: their characters agree element by element.
+
 The kind of group a representation belongs to (``family``) selects its solver path and its
 two proofs in :mod:`invariant.paths`; a new kind of representation (linear representations
 of matrix and Lie groups) adds its own classes and one registry entry there.
@@ -28,6 +33,9 @@ of matrix and Lie groups) adds its own classes and one registry entry there.
 12
 >>> TensorPower(S4, 0).expression, TensorPower(S4, 0).dimension
 ('1', 1)
+>>> from invariant.groups.expressions import parse
+>>> expression_character(parse(R.expression), (1, 0, 2, 3)), expression_character(parse("Alt(2,V)"), (1, 0, 2, 3))
+(12, 0)
 """
 
 from __future__ import annotations
@@ -38,8 +46,9 @@ from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from ..errors import InvariantError
+from .expressions import Expression
 from .permutation_groups import Group
-from .permutations import Perm, fixed_points, induced
+from .permutations import Perm, compose, fixed_points, identity, induced, sign
 
 
 class Representation(ABC):
@@ -170,3 +179,21 @@ class Channels(Representation, Generic[R]):
 
     def character(self, g: Perm) -> int:
         return self.copies * self.base.character(g)
+
+
+def expression_character(expression: Expression, g: Perm) -> int:
+    """χ(g) of a representation expression on a permutation group: p_r(g) = fix(g^r), det g = sgn g.
+
+    Every factor of the expression (V, V1, V2, …) is the one permutation representation.
+    """
+    powers = [identity(len(g))]
+
+    def p(r: int, factor: int) -> int:
+        while len(powers) <= abs(r):
+            powers.append(compose(g, powers[-1]))
+        return fixed_points(powers[abs(r)])
+
+    value = expression.character(p, lambda factor: sign(g))
+    if value.denominator != 1:
+        raise ArithmeticError(f"a character must be an integer, got {value}")  # Newton's identities guarantee it
+    return int(value)

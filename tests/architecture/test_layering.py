@@ -50,7 +50,9 @@ LAYERS = {
         ["__main__", "__init__"],
         ["notes"],
     ],
-    "invariant.groups": [["permutations"], ["permutation_groups"], ["representations"], ["actions"], ["__init__"]],
+    "invariant.groups": [
+        ["permutations", "expressions"], ["permutation_groups"], ["representations"], ["actions"], ["__init__"],
+    ],
     "invariant.solvers": [
         ["partitions", "tying", "components"],
         ["polynomials", "rref"],

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invariant.errors import InvariantError
+from invariant.groups.expressions import parse
 from invariant.groups.permutation_groups import named
-from invariant.groups.representations import Channels, TensorPower
+from invariant.groups.representations import Channels, TensorPower, expression_character
 from invariant.problem import lower
 from invariant.spec import LayerSpec
 from tests.oracles import elements_of
@@ -97,3 +98,28 @@ def test_bad_orders_and_multiplicities_are_refused():
         TensorPower(s3, -1)
     with pytest.raises(InvariantError, match="positive integer"):
         Channels(TensorPower(s3, 1), 0)
+
+
+@pytest.mark.parametrize("spec", [
+    LayerSpec(layer="linear", n=4, in_channels=3),
+    LayerSpec(layer="linear", n=4, output="trivial", outputs=3),
+    LayerSpec(layer="linear", n=4, output="sign", outputs=2, out_channels=2, group="dihedral"),
+    LayerSpec(layer="linear", n=3, input_order=2, output_order=3, group="cyclic"),
+    LayerSpec(layer="linear", n=4, input_order=0, output_order=0),
+])
+def test_each_representation_means_what_its_expression_says(spec):
+    problem = lower(spec)
+    for rep in (problem.input, problem.output):
+        e = parse(rep.expression)
+        for g in elements_of(problem.group.generators):
+            assert expression_character(e, g) == rep.character(g), (rep.expression, g)
+
+
+def test_alternating_and_symmetric_squares_of_the_permutation_representation():
+    # Sym²V of S_4 in the monomial basis x_i x_j (i <= j) and Alt²V in e_i ∧ e_j (i < j), built here.
+    for g in elements_of(named("symmetric", 4).generators):
+        pairs = [(i, j) for i in range(4) for j in range(i, 4)]
+        sym = sum(1 for i, j in pairs if sorted((g[i], g[j])) == [i, j])
+        alt = sum((1 if g[i] < g[j] else -1) for i, j in pairs if i < j and sorted((g[i], g[j])) == [i, j])
+        assert expression_character(parse("Sym(2,V)"), g) == sym
+        assert expression_character(parse("Alt(2,V)"), g) == alt
