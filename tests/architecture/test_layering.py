@@ -51,16 +51,17 @@ LAYERS = {
         ["notes"],
     ],
     "invariant.groups": [
-        ["permutations", "expressions"], ["permutation_groups"], ["representations"], ["actions"], ["__init__"],
+        ["permutations", "expressions"], ["linear"], ["matrix_groups", "permutation_groups"], ["representations"],
+        ["actions"], ["__init__"],
     ],
     "invariant.solvers": [
         ["partitions", "tying", "components"],
         ["polynomials", "rref"],
         ["matching", "orbits", "patterns"],
-        ["lift", "choice"],
+        ["lift", "choice", "nullspace"],
         ["__init__"],
     ],
-    "invariant.proofs": [["dimension", "representation"], ["characters"], ["__init__"]],
+    "invariant.proofs": [["dimension", "representation", "matrix_characters"], ["characters"], ["__init__"]],
     "invariant.networks": [
         ["spec", "dimension", "gauge", "cas"],
         ["polynomial", "action", "latent"],

@@ -6,8 +6,6 @@ The oracle builds ρ(A) for an integer matrix A of determinant ±1 by the constr
 a polynomial in the power sums tr(A^r) and det A.
 """
 
-import itertools
-import math
 import re
 
 import numpy as np
@@ -28,62 +26,7 @@ from invariant.groups.expressions import (
     Trivial,
     parse,
 )
-
-
-def kron_all(mats):
-    out = np.ones((1, 1))
-    for m in mats:
-        out = np.kron(out, m)
-    return out
-
-
-def block_sum(mats):
-    size = sum(m.shape[0] for m in mats)
-    out = np.zeros((size, size))
-    at = 0
-    for m in mats:
-        d = m.shape[0]
-        out[at:at + d, at:at + d] = m
-        at += d
-    return out
-
-
-def symmetrizer(d, k, alternating):
-    """(1/k!) Σ_σ ε(σ) σ on (R^d)^{⊗k}, σ permuting the tensor factors."""
-    size = d**k
-    out = np.zeros((size, size))
-    for sigma in itertools.permutations(range(k)):
-        sign = round(np.linalg.det(np.eye(k)[list(sigma)])) if alternating else 1
-        for idx in itertools.product(range(d), repeat=k):
-            moved = tuple(idx[sigma[t]] for t in range(k))
-            out[np.ravel_multi_index(moved, (d,) * k), np.ravel_multi_index(idx, (d,) * k)] += sign
-    return out / math.factorial(k)
-
-
-def rho(e, a):
-    """The matrix of the representation e at the group element a (its defining matrix)."""
-    if isinstance(e, Defining):
-        return np.linalg.inv(a).T if e.dual else a
-    if isinstance(e, Trivial):
-        return np.ones((1, 1))
-    if isinstance(e, Det):
-        return np.array([[np.linalg.det(a)]])
-    if isinstance(e, Tensor):
-        return kron_all([a] * e.covariant + [np.linalg.inv(a).T] * e.contravariant)
-    if isinstance(e, Sum):
-        return block_sum([rho(t, a) for t in e.terms])
-    if isinstance(e, Product):
-        return kron_all([rho(t, a) for t in e.terms])
-    if isinstance(e, Multiple):
-        return block_sum([rho(e.base, a)] * e.copies)
-    assert isinstance(e, Power)
-    b = rho(e.base, a)
-    if e.degree == 0:
-        return np.ones((1, 1))
-    proj = symmetrizer(b.shape[0], e.degree, e.alternating)
-    values, vectors = np.linalg.eigh(proj)
-    basis = vectors[:, values > 0.5]
-    return basis.T @ kron_all([b] * e.degree) @ basis
+from tests.linear_oracle import rho
 
 
 def unimodular(rng, n):
