@@ -49,7 +49,7 @@ LAYERS = {
         ["__main__", "__init__"],
         ["notes"],
     ],
-    "invariant.groups": [["permutations"], ["permutation_groups"], ["actions"], ["__init__"]],
+    "invariant.groups": [["permutations", "lie_groups"], ["permutation_groups"], ["actions"], ["__init__"]],
     "invariant.solvers": [
         ["partitions", "tying", "components"],
         ["polynomials", "rref"],
@@ -57,7 +57,7 @@ LAYERS = {
         ["lift"],
         ["__init__"],
     ],
-    "invariant.proofs": [["dimension", "representation"], ["characters"], ["__init__"]],
+    "invariant.proofs": [["dimension", "representation", "weyl"], ["characters"], ["__init__"]],
     "invariant.networks": [
         ["spec", "dimension", "gauge", "cas"],
         ["polynomial", "action", "latent"],
