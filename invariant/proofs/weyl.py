@@ -84,10 +84,11 @@ class LaurentPolynomial:
             if len(exponent) != rank:
                 raise ValueError(f"exponent {exponent} has not {rank} entries")
             if c:
-                _check_spread(max((abs(e) for e in exponent), default=0))
+                spread = max((abs(e) for e in exponent), default=0)
+                _check_spread(spread)
                 key = _encode(exponent)
                 self._terms[key] = self._terms.get(key, 0) + c
-                self._spread = max(self._spread, max((abs(e) for e in exponent), default=0))
+                self._spread = max(self._spread, spread)
         self._terms = {k: c for k, c in self._terms.items() if c}
 
     @classmethod
@@ -196,7 +197,7 @@ class LaurentPolynomial:
         q = self._coerce(other)
         return q is not NotImplemented and self._terms == q._terms
 
-    __hash__ = None  # type: ignore[assignment]  # mutable-looking value semantics: compared, never hashed
+    __hash__ = None  # type: ignore[assignment]  # equal to numbers (z⁰ == 1), so not hashable
 
     def __repr__(self) -> str:
         return f"LaurentPolynomial({self.rank}, {dict(sorted(self.terms().items()))})"
