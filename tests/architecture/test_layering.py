@@ -51,8 +51,8 @@ LAYERS = {
         ["notes"],
     ],
     "invariant.groups": [
-        ["permutations", "expressions"], ["linear"], ["matrix_groups", "permutation_groups"], ["representations"],
-        ["actions"], ["__init__"],
+        ["permutations", "expressions", "lie_groups"], ["linear"], ["matrix_groups", "permutation_groups"],
+        ["representations"], ["actions"], ["__init__"],
     ],
     "invariant.solvers": [
         ["partitions", "tying", "components"],
@@ -61,7 +61,9 @@ LAYERS = {
         ["lift", "choice", "nullspace"],
         ["__init__"],
     ],
-    "invariant.proofs": [["dimension", "representation", "matrix_characters"], ["characters"], ["__init__"]],
+    "invariant.proofs": [
+        ["dimension", "representation", "matrix_characters", "weyl"], ["characters"], ["__init__"],
+    ],
     "invariant.networks": [
         ["spec", "dimension", "gauge", "cas"],
         ["polynomial", "action", "latent"],
