@@ -19,7 +19,6 @@ One vocabulary from record to constructor: a structured record's ``kind`` ("powe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from invariant.api import derive
@@ -142,11 +141,8 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
     if kind == "power_sums" and sol.patterns is None:
         sol = derive(spec, method="pattern")  # the same classes (the paths are tested against each other), as patterns
     n, m, degree = spec.n, spec.outputs, spec.degree
-    w_shape = (m,) + (n,) * degree
-    b_shape = (m, n) if spec.with_linear else (0,)
-    c_shape = (m,) if spec.with_bias else (0,)
-    sizes = [math.prod(w_shape), m * n if spec.with_linear else 0, m if spec.with_bias else 0]
-    offsets = (0, sizes[0], sizes[0] + sizes[1], sum(sizes))
+    lay = sol.layout
+    offsets = lay.dense_offsets
     structured: PowerSums | Cyclic | None = None
     if kind == "power_sums":
         weights: Triples | Patterns = Patterns(pattern_families(spec, sol))
@@ -154,10 +150,10 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         structured = PowerSums(degree, terms, mix, spec.output == "permutation")
         stats = interpolated_stats(spec, sol) if n > PATTERN_N else class_stats(sol.layout, sol.tying)
     else:
-        weights = _triples(sol, offsets)
+        weights = _triples(sol)
         stats = class_stats(sol.layout, sol.tying)
         if kind == "cyclic":  # the triples that build output 0's row of W, B and C
-            row = math.prod(w_shape[1:])
+            row = lay.points**degree
             structured = Cyclic(tuple(
                 t for t, p in enumerate(weights.pos)
                 if p < row or offsets[1] <= p < offsets[1] + n or p == offsets[2]
@@ -167,26 +163,19 @@ def build_record(spec: LayerSpec, method: str = "auto") -> LayerRecord:
         n=n, outputs=m, degree=degree, with_linear=spec.with_linear, with_bias=spec.with_bias,
         num_free=sol.num_free, num_weights=sol.num_weights, output_kind=spec.output,
         generator_pairs=tuple((tuple(g), tuple(pi), s) for g, pi, s in sol.problem.action.pairs),
-        init_std=init_std(spec, sol, stats), w_shape=w_shape, b_shape=b_shape, c_shape=c_shape, offsets=offsets,
+        init_std=init_std(spec, sol, stats), w_shape=lay.dense_shape("W"), b_shape=lay.dense_shape("B"),
+        c_shape=lay.dense_shape("C"), offsets=offsets,
     )
     ident = identity(str(spec), class_name(spec), _doc_lines(spec, sol, forward, weights.kind))
     return LayerRecord(identity=ident, header=header, weights=weights, dense=_dense(degree), structured=structured)
 
 
-def _triples(sol: Solution, offsets) -> Triples:
-    """The expansion W = E θ as flat positions in concat(W, B, C)."""
-    lay, n, degree = sol.layout, sol.spec.n, sol.spec.degree
+def _triples(sol: Solution) -> Triples:
+    """The expansion W = E θ as flat positions in concat(W, B, C) (the layout's dense form)."""
+    lay = sol.layout
     pos, par, coef = [], [], []
     for w, p, a in sol.expansion():
-        f, k, idx = lay.key(w)
-        family = lay.families[f].name
-        if family == "W":
-            flat = k * n**degree + sum(i * n ** (degree - 1 - t) for t, i in enumerate(idx))
-        elif family == "B":
-            flat = offsets[1] + k * n + idx[0]
-        else:
-            flat = offsets[2] + k
-        pos.append(flat)
+        pos.append(lay.dense_position(lay.key(w)))
         par.append(p)
         coef.append(float(a))
     return Triples(tuple(pos), tuple(par), tuple(coef))

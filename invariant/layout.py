@@ -41,6 +41,8 @@ from .groups.representations import Channels, TensorPower
 from .spec import LayerSpec
 
 WeightKey = tuple[int, int, tuple[int, ...]]  # (family index, output, input points)
+#: The families of the flat dense form concat(W, B, C), in its order.
+DENSE_FAMILIES = ("W", "B", "C")
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,81 @@ class WeightLayout:
         _, o, idx = key
         out = self.unflatten(o, self.output_order) if self.output_order else ()
         return out + tuple(i for a in idx for i in self.unflatten(a, self.input_order))
+
+    # -- the dense form and the tensor path's reading --------------------------------------
+
+    @property
+    def degree(self) -> int:
+        """The degree d of the main term W (the layer's degree)."""
+        return self.families[0].degree
+
+    @property
+    def invariant_outputs(self) -> int:
+        """The outputs a tensor module keeps apart: M invariant outputs when y has no point
+        axes (output order 0), else 1 (one class per pattern serves every output position).
+
+        >>> from invariant.problem import lower
+        >>> from invariant.spec import LayerSpec
+        >>> lower(LayerSpec(layer="linear", n=4, output="trivial", outputs=3)).layout.invariant_outputs
+        3
+        >>> lower(LayerSpec(layer="linear", n=4, output_order=2)).layout.invariant_outputs
+        1
+        """
+        return 1 if self.output_order else self.outputs
+
+    def dense_shape(self, name: str) -> tuple[int, ...]:
+        """The shape of family ``name``'s dense tensor: (M, N, ..., N), one N = n^k per factor,
+        and (0,) when the layer has no such family (the dense form's placeholder).
+
+        >>> from invariant.problem import lower
+        >>> from invariant.spec import LayerSpec
+        >>> lay = lower(LayerSpec(layer="quadratic", n=3, with_linear=True)).layout
+        >>> lay.dense_shape("W"), lay.dense_shape("B"), lay.dense_shape("C")
+        ((3, 3, 3), (3, 3), (0,))
+        """
+        fam = next((f for f in self.families if f.name == name), None)
+        return (0,) if fam is None else (self.outputs,) + (self.points,) * fam.degree
+
+    @property
+    def dense_offsets(self) -> tuple[int, int, int, int]:
+        """Starts of W, B and C in the flat dense form concat(W, B, C) (row-major), then its
+        size: 0, M N^d, M N^d + M N [linear term], + M [bias].
+
+        >>> from invariant.problem import lower
+        >>> from invariant.spec import LayerSpec
+        >>> lower(LayerSpec(layer="quadratic", n=3, with_linear=True, with_bias=True)).layout.dense_offsets
+        (0, 27, 36, 39)
+        """
+        sizes = [0 if shape == (0,) else math.prod(shape) for shape in map(self.dense_shape, DENSE_FAMILIES)]
+        return 0, sizes[0], sizes[0] + sizes[1], sum(sizes)
+
+    def dense_row(self, key: WeightKey) -> int:
+        """The position of a key in its family's dense tensor: o N^d + Σ_t idx_t N^(d-1-t)
+        (row-major; a sorted idx lands in the upper triangle).
+
+        >>> from invariant.problem import lower
+        >>> from invariant.spec import LayerSpec
+        >>> lower(LayerSpec(layer="quadratic", n=3)).layout.dense_row((0, 1, (0, 2)))
+        11
+        """
+        _, o, idx = key
+        row = o
+        for i in idx:
+            row = row * self.points + i
+        return row
+
+    def dense_position(self, key: WeightKey) -> int:
+        """The flat position of a key in concat(W, B, C): its family's offset
+        (:attr:`dense_offsets`) plus :meth:`dense_row`.
+
+        >>> from invariant.problem import lower
+        >>> from invariant.spec import LayerSpec
+        >>> lay = lower(LayerSpec(layer="quadratic", n=3, with_linear=True, with_bias=True)).layout
+        >>> lay.dense_position((1, 2, (1,))), lay.dense_position((2, 1, ()))
+        (34, 37)
+        """
+        name = self.families[key[0]].name
+        return self.dense_offsets[DENSE_FAMILIES.index(name)] + self.dense_row(key)
 
 
 def layout_for(spec: LayerSpec, source: Channels[TensorPower], target: Channels[OutputAction]) -> WeightLayout:
